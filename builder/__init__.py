@@ -1,0 +1,1 @@
+"""App documents, versions, packages and environments (the low-code builder)."""

@@ -1,0 +1,1 @@
+"""Directories, resources, the matter catalog, tags and the component registry."""

@@ -1,0 +1,1 @@
+"""Component types: JSON Schemas of props and bindings, and their renderers."""

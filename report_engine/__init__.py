@@ -1,0 +1,1 @@
+"""Report templates -> HTML -> PDF, schedules and the archive."""

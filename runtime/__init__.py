@@ -1,0 +1,1 @@
+"""Data sources, data services, indicators, alerts, the event core and the page data resolver."""

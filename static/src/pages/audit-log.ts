@@ -1,0 +1,4 @@
+import { mountPage } from '../app'
+import AuditLog from '../components/AuditLog.vue'
+
+mountPage(AuditLog)

@@ -1,0 +1,4 @@
+import { mountPage } from '../app'
+import ApiTokens from '../components/ApiTokens.vue'
+
+mountPage(ApiTokens)

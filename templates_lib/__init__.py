@@ -1,0 +1,1 @@
+"""Scenario templates (packages) and their sample-data generators."""

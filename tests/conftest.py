@@ -1,0 +1,197 @@
+"""Shared fixtures. Every test that takes `app` runs twice: on SQLite and on PostgreSQL.
+
+Each test gets a fresh database: a copy of a migrated SQLite template, or the
+PostgreSQL test database truncated. Set TONGGUAN_TEST_POSTGRES_URL to choose the
+server; with TONGGUAN_REQUIRE_SERVICES=1 an unreachable one fails the run
+instead of skipping its half.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+
+import pytest
+from sqlalchemy import text
+
+from tongguan import create_app
+from tongguan.accounts.service import ensure_roles
+from tongguan.db import import_models, make_engine, upgrade
+from tongguan.permissions import Actor
+
+PG_URL = os.environ.get("TONGGUAN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REQUIRE = os.environ.get("TONGGUAN_REQUIRE_SERVICES") == "1"
+PASSWORD = "correct-horse-battery"
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def postgres_available() -> bool:
+    from sqlalchemy.engine import make_url
+
+    url = make_url(PG_URL)
+    return _reachable(url.host or "127.0.0.1", url.port or 5432)
+
+
+def pytest_report_header(config):
+    pg = "reachable" if postgres_available() else "NOT reachable: PostgreSQL tests are skipped"
+    redis = "reachable" if _reachable("127.0.0.1", 6379) else "NOT reachable"
+    return [f"tongguan: PostgreSQL at {PG_URL}: {pg}", f"tongguan: Redis at 127.0.0.1:6379: {redis}",
+            f"tongguan: TONGGUAN_REQUIRE_SERVICES={'1' if REQUIRE else '0'}"]
+
+
+def require_postgres():
+    if postgres_available():
+        return
+    if REQUIRE:
+        pytest.fail(f"PostgreSQL is required (TONGGUAN_REQUIRE_SERVICES=1) but {PG_URL} does not answer")
+    pytest.skip(f"PostgreSQL at {PG_URL} does not answer")
+
+
+def reset_postgres_schema(url: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    upgrade(engine)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database(request, tmp_path_factory):
+    """A migrated database for the whole session: ("sqlite", template path) or ("postgresql", url)."""
+    if request.param == "sqlite":
+        template = tmp_path_factory.mktemp("db") / "template.db"
+        engine = make_engine(f"sqlite:///{template}")
+        upgrade(engine)
+        engine.dispose()
+        return ("sqlite", template)
+    require_postgres()
+    reset_postgres_schema(PG_URL)
+    return ("postgresql", PG_URL)
+
+
+def _truncate_postgres(url: str) -> None:
+    engine = make_engine(url)
+    names = ", ".join(f'"{t.name}"' for t in import_models().sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def app(database, tmp_path):
+    kind, where = database
+    if kind == "sqlite":
+        shutil.copy(where, tmp_path / "tongguan.db")
+        url = f"sqlite:///{tmp_path / 'tongguan.db'}"
+    else:
+        _truncate_postgres(where)
+        url = where
+    application = create_app({
+        "TESTING": True,
+        "DATABASE_URL": url,
+        "SECRET_KEY": "test-secret",
+        "STORAGE_PATH": str(tmp_path / "storage"),
+        "LOG_LEVEL": "WARNING",
+    })
+    session = application.extensions["tongguan.sessionmaker"]()
+    ensure_roles(session)
+    session.commit()
+    session.close()
+    yield application
+    application.extensions["tongguan.engine"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def session(app):
+    """A session of the test's own, outside any request (no app context is pushed:
+    requests must each get their own `g`)."""
+    s = app.extensions["tongguan.sessionmaker"]()
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def system():
+    return Actor.system("test")
+
+
+@pytest.fixture
+def org(session, system):
+    """A small tree: city > district > street, plus a bureau."""
+    from tongguan.accounts import service
+
+    city = service.department_create(session, system, {"code": "city", "name": "临江市城运中心", "level": "city", "kind": "ops_center"})
+    water = service.department_create(session, system, {"code": "water", "name": "市水务局", "level": "city", "kind": "bureau", "parent_id": city.id})
+    district = service.department_create(session, system, {"code": "jd", "name": "江东区", "level": "district", "kind": "ops_center", "parent_id": city.id})
+    street = service.department_create(session, system, {"code": "jd-bh", "name": "滨湖街道", "level": "street", "parent_id": district.id})
+    session.commit()
+    return {"city": city, "water": water, "district": district, "street": street}
+
+
+@pytest.fixture
+def make_user(session, system, org):
+    from tongguan.accounts import service
+
+    def make(username: str, *roles: str, department: str = "city"):
+        user = service.user_create(session, system, {
+            "username": username, "display_name": username, "department_id": org[department].id,
+            "roles": list(roles), "password": PASSWORD,
+        })
+        session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def bearer(session, system):
+    """bearer(user) -> headers carrying a fresh API token for that user."""
+    from tongguan.accounts import service
+
+    def headers(user):
+        _, secret = service.token_create(session, system, {"name": "test"}, user_id=user.id)
+        session.commit()
+        return {"Authorization": f"Bearer {secret}"}
+
+    return headers
+
+
+@pytest.fixture
+def admin(make_user):
+    return make_user("admin", "admin")
+
+
+@pytest.fixture
+def admin_headers(admin, bearer):
+    return bearer(admin)
+
+
+def csrf_from(html: str) -> str:
+    match = re.search(r'name="csrf-token" content="([^"]+)"', html) or re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    assert match, "no CSRF token in page"
+    return match.group(1)
+
+
+@pytest.fixture
+def login(client):
+    """login(username, password) through the real form, CSRF token included; returns the response."""
+
+    def do(username: str, password: str = PASSWORD):
+        token = csrf_from(client.get("/login").get_data(as_text=True))
+        return client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+
+    return do

@@ -1,0 +1,50 @@
+"""Tongguan (统管): the operations tool platform. `create_app` is the only place the
+application is assembled; no app exists at import time."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+BLUEPRINTS = [
+    "tongguan.health:blp",
+    "tongguan.accounts.api:blp",
+    "tongguan.audit.api:blp",
+]
+
+
+def create_app(config: dict | None = None, *, check_db: bool | None = None) -> Flask:
+    """Build the app: defaults, environment (`TONGGUAN_*`), then `config`.
+
+    Refuses to start when the database's schema is behind the code's migrations
+    (unless `check_db` is False, as for `tongguan db upgrade` itself)."""
+    import importlib
+
+    from . import api, auth, config as config_mod, db, errors, i18n, logs, vite
+    from .web import views
+
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        static_folder=str(ROOT / "static"),
+        static_url_path="/static",
+    )
+    config_mod.load(app, config)
+    app.json.ensure_ascii = False  # Chinese stays readable in API answers
+    logs.setup(app)
+    db.import_models()
+    db.init_app(app)
+    if check_db if check_db is not None else app.config["CHECK_MIGRATIONS"]:
+        db.check_revision(app.extensions["tongguan.engine"])
+    i18n.init_app(app)
+    vite.init_app(app)
+    auth.init_app(app)
+    api.init_app(app)
+    for target in BLUEPRINTS:
+        module, _, name = target.partition(":")
+        api.api.register_blueprint(getattr(importlib.import_module(module), name))
+    views.init_app(app)
+    errors.init_app(app)  # last: takes over flask-smorest's JSON error handler
+    return app

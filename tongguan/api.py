@@ -1,0 +1,134 @@
+"""API conventions shared by every blueprint: the flask-smorest `Api`, bearer and
+cookie security schemes, the current actor, and ETag / If-Match helpers."""
+from __future__ import annotations
+
+import functools
+import re
+
+import flask_smorest
+from flask import g, request
+
+from .errors import PreconditionFailed, PreconditionRequired, Unauthorized
+from .permissions import ANONYMOUS, Actor
+
+api = flask_smorest.Api(
+    spec_kwargs={
+        "info": {
+            "description": "Tongguan (统管) operations tool platform. Authenticate with "
+            "`Authorization: Bearer <token>` (create one under 管理 > API 令牌 or with "
+            "`tongguan token create`) or with the browser session cookie plus an `X-CSRFToken` header. "
+            "Errors are `application/problem+json`."
+        },
+        "servers": [{"url": "/"}],
+    }
+)
+
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "request_id": {"type": "string"},
+        "errors": {"type": "object", "additionalProperties": True},
+    },
+    "required": ["type", "title", "status"],
+}
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """A smorest blueprint whose operations are documented with their problem responses."""
+
+    def __init__(self, *args, public: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.public = public
+
+    def route(self, rule, *, parameters=None, **options):
+        wrapper = super().route(rule, parameters=parameters, **options)
+
+        def decorator(view):
+            codes = ["400", "413", "422"] if self.public else ["400", "401", "403", "404", "413", "422"]
+            for method in ("get", "post", "put", "patch", "delete"):
+                fn = getattr(view, method, None)
+                if fn is None:
+                    continue
+                doc = getattr(fn, "_apidoc", {})
+                responses = doc.setdefault("manual_doc", {}).setdefault("responses", {})
+                for code in codes:
+                    responses.setdefault(code, {"$ref": "#/components/responses/Problem"})
+                if not self.public:
+                    doc["manual_doc"].setdefault("security", [{"bearerAuth": []}, {"cookieAuth": []}])
+                fn._apidoc = doc
+            return wrapper(view)
+
+        return decorator
+
+
+def init_app(app) -> None:
+    api.init_app(app)
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    api.spec.components.security_scheme(
+        "cookieAuth", {"type": "apiKey", "in": "cookie", "name": app.config["SESSION_COOKIE_NAME"]}
+    )
+    api.spec.components.schema("Problem", PROBLEM_SCHEMA)
+    api.spec.components.response(
+        "Problem",
+        {"description": "An error (RFC 9457)", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+    )
+
+
+def current_actor() -> Actor:
+    return g.get("actor", ANONYMOUS)
+
+
+def require_actor() -> Actor:
+    actor = current_actor()
+    if not actor.is_authenticated:
+        raise Unauthorized("Authentication required.")
+    return actor
+
+
+# --- ETag / If-Match -----------------------------------------------------------------
+
+_ETAG = re.compile(r'^(?:W/)?"([a-z_]+)-(\d+)-v(\d+)"$')
+
+
+def etag(obj) -> str:
+    """A document's entity tag: its table, id and version."""
+    return f'"{obj.__tablename__}-{obj.id}-v{obj.version}"'
+
+
+def with_etag(obj, status: int = 200):
+    return obj, status, {"ETag": etag(obj)}
+
+
+def if_match(view):
+    """Require `If-Match` on a write and pass the version it names as `if_version`.
+
+    A missing header gets 428; one for another object, or a stale one, gets 412
+    (the second case is decided by the service, which reads the current version)."""
+
+    @functools.wraps(view)
+    def inner(*args, **kwargs):
+        header = request.headers.get("If-Match")
+        if not header:
+            raise PreconditionRequired("Send the document's ETag in If-Match to change it (GET it first).")
+        match = _ETAG.match(header.strip())
+        if not match:
+            raise PreconditionFailed("If-Match does not name a version of this document.")
+        kwargs["if_version"] = int(match.group(3))
+        return view(*args, **kwargs)
+
+    doc = getattr(view, "_apidoc", {})
+    manual = doc.setdefault("manual_doc", {})
+    manual.setdefault("parameters", []).append(
+        {"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"},
+         "description": "The ETag from the last GET; a stale one gets 412"}
+    )
+    responses = manual.setdefault("responses", {})
+    responses["412"] = {"$ref": "#/components/responses/Problem"}
+    responses["428"] = {"$ref": "#/components/responses/Problem"}
+    inner._apidoc = doc
+    return inner

@@ -1,0 +1,66 @@
+"""Who is calling: a bearer API token (machines) or the session cookie (browsers).
+
+Browser writes are CSRF-checked; bearer calls are not (they carry no ambient
+credential). Sets `g.actor` for every request.
+"""
+from __future__ import annotations
+
+from flask import g, request, session
+from flask_wtf.csrf import CSRFProtect
+
+from .accounts.models import User
+from .accounts.service import user_for_token
+from .db import get_session
+from .errors import Unauthorized
+from .permissions import ANONYMOUS, Actor
+
+csrf = CSRFProtect()
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
+
+
+def login_user(user: User) -> None:
+    session.clear()
+    session["uid"] = user.id
+    session.permanent = True
+
+
+def logout_user() -> None:
+    session.clear()
+
+
+def _load_actor() -> None:
+    g.actor = ANONYMOUS
+    db = get_session()
+    db.info["request_id"] = g.get("request_id", "")
+    db.info["ip"] = request.remote_addr or ""
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, secret = header.partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            raise Unauthorized("Use 'Authorization: Bearer <token>'.")
+        user = user_for_token(db, secret.strip())
+        if user is None:
+            db.rollback()
+            raise Unauthorized("The API token is unknown, revoked or expired.")
+        db.commit()
+        g.actor = Actor.for_user(user, via="token")
+        return
+    uid = session.get("uid")
+    if uid is not None:
+        user = db.get(User, uid)
+        if user is None or not user.is_active:
+            session.clear()
+        else:
+            g.actor = Actor.for_user(user, via="session")
+    if request.method not in SAFE_METHODS:
+        csrf.protect()
+
+
+def init_app(app) -> None:
+    csrf.init_app(app)
+    app.before_request(_load_actor)
+
+    @app.context_processor
+    def _actor():
+        return {"actor": g.get("actor", ANONYMOUS)}

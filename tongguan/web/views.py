@@ -1,0 +1,190 @@
+"""The server-rendered shell: login, navigation, section pages and admin pages.
+
+Views only parse, call services and render; permission checks live in the services."""
+from __future__ import annotations
+
+import functools
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from ..accounts import service as accounts
+from ..accounts.models import Department, User
+from ..auth import login_user, logout_user
+from ..db import get_session
+from ..errors import Forbidden, TooManyRequests, Unauthorized
+from ..i18n import LOCALES, messages_for
+from ..permissions import ANONYMOUS
+from .forms import LoginForm
+
+bp = Blueprint("web", __name__)
+
+NAV = [
+    ("web.catalog", _l("目录")),
+    ("web.builder", _l("场景构建")),
+    ("web.events", _l("事件")),
+    ("web.data", _l("数据与指标")),
+    ("web.reports", _l("报告")),
+    ("web.admin_users", _l("系统管理")),
+]
+
+SECTIONS = {
+    "catalog": (_l("目录"), _l("数字资源目录、事项目录、标签与组件库。")),
+    "builder": (_l("场景构建"), _l("卡片、页面与大屏的可视化设计，流程、指标与报告模板。")),
+    "events": (_l("事件"), _l("事件的上报、受理、分拨、处置、审核与办结。")),
+    "data": (_l("数据与指标"), _l("数据源、数据服务、指标与指标预警。")),
+    "reports": (_l("报告"), _l("日报、周报、月报与专报。")),
+}
+
+
+def login_required(view):
+    @functools.wraps(view)
+    def inner(*args, **kwargs):
+        if not g.get("actor", ANONYMOUS).is_authenticated:
+            return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return inner
+
+
+def _safe_next(target: str | None) -> str:
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return url_for("web.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    error, status = None, 200
+    if form.validate_on_submit():
+        db = get_session()
+        try:
+            user = accounts.login(
+                db, form.username.data.strip(), form.password.data, ip=request.remote_addr or "",
+                max_failures=current_app.config["LOGIN_MAX_FAILURES"],
+                lockout_seconds=current_app.config["LOGIN_LOCKOUT_SECONDS"],
+            )
+        except TooManyRequests:
+            error, status = _("登录失败次数过多，请稍后再试。"), 429
+        except Unauthorized:
+            db.commit()  # keep the failure: it counts towards throttling
+            error, status = _("用户名或密码错误。"), 401
+        else:
+            db.commit()
+            login_user(user)
+            if user.locale in LOCALES:
+                session["locale"] = user.locale
+            return redirect(_safe_next(request.args.get("next")))
+    elif request.method == "POST":
+        status = 400
+    return render_template("login.html", form=form, error=error), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    flash(_("已退出登录。"), "info")
+    return redirect(url_for("web.login"))
+
+
+@bp.route("/locale", methods=["POST"])
+def set_locale():
+    locale = request.form.get("locale", "")
+    if locale not in LOCALES:
+        abort(400)
+    session["locale"] = locale
+    actor = g.get("actor", ANONYMOUS)
+    if actor.is_authenticated and actor.id is not None:
+        db = get_session()
+        accounts.user_set_locale(db, actor, locale)
+        db.commit()
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.route("/")
+@login_required
+def home():
+    db = get_session()
+    counts = {
+        "departments": db.scalar(select(func.count()).select_from(Department)),
+        "users": db.scalar(select(func.count()).select_from(User)),
+    }
+    return render_template("home.html", sections=SECTIONS, counts=counts)
+
+
+def _section(key):
+    @login_required
+    def view():
+        title, summary = SECTIONS[key]
+        return render_template("section.html", key=key, title=title, summary=summary)
+
+    view.__name__ = key
+    return view
+
+
+for _key in SECTIONS:
+    bp.add_url_rule(f"/{_key}", _key, _section(_key))
+
+
+@bp.route("/admin")
+@login_required
+def admin():
+    return redirect(url_for("web.admin_users"))
+
+
+@bp.route("/admin/users")
+@login_required
+def admin_users():
+    db = get_session()
+    page = accounts.user_list(db, g.actor, q=request.args.get("q") or None,
+                              page=request.args.get("page", 1, type=int), per_page=50)
+    departments = {d.id: d for d in db.scalars(select(Department))}
+    return render_template("admin/users.html", page=page, departments=departments, q=request.args.get("q", ""))
+
+
+@bp.route("/admin/departments")
+@login_required
+def admin_departments():
+    db = get_session()
+    page = accounts.department_list(db, g.actor, per_page=200)
+    everything = list(page.items)
+    p = 2
+    while len(everything) < page.total:
+        everything += accounts.department_list(db, g.actor, page=p, per_page=200).items
+        p += 1
+    children: dict = {}
+    for dept in everything:
+        children.setdefault(dept.parent_id, []).append(dept)
+    return render_template("admin/departments.html", children=children, total=page.total)
+
+
+@bp.route("/admin/audit")
+@login_required
+def admin_audit():
+    if not g.actor.can("audit.read"):
+        raise Forbidden("audit.read")
+    return render_template("admin/audit.html")
+
+
+@bp.route("/account/tokens")
+@login_required
+def account_tokens():
+    return render_template("account/tokens.html")
+
+
+def init_app(app) -> None:
+    app.register_blueprint(bp)
+    app.jinja_env.globals["nav_items"] = NAV
+    app.jinja_env.globals["i18n_messages"] = lambda: messages_for(str(_current_locale()))
+
+
+def _current_locale():
+    from flask_babel import get_locale
+
+    return get_locale() or "zh_CN"
