@@ -82,6 +82,9 @@ def _truncate_postgres(url: str) -> None:
     engine = make_engine(url)
     names = ", ".join(f'"{t.name}"' for t in import_models().sorted_tables)
     with engine.begin() as conn:
+        # A browser test's last request may still hold a transaction in another thread.
+        conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                          "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     engine.dispose()
 

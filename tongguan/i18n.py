@@ -25,6 +25,12 @@ def select_locale() -> str:
     return None  # flask-babel falls back to BABEL_DEFAULT_LOCALE (zh_CN)
 
 
+def current_code() -> str:
+    """"zh_CN" or "en" (Babel itself says zh_Hans_CN for the first)."""
+    locale = get_locale()
+    return "en" if locale is not None and locale.language == "en" else "zh_CN"
+
+
 def messages_for(locale: str) -> dict[str, str]:
     """The catalog as a flat {source: translation} dict, for the browser."""
     from flask import current_app
@@ -43,5 +49,5 @@ def init_app(app) -> None:
 
     @app.context_processor
     def _i18n():
-        locale = str(get_locale() or "zh_CN")
+        locale = current_code()
         return {"current_locale": locale, "locales": LOCALES, "html_lang": "zh-CN" if locale == "zh_CN" else "en"}

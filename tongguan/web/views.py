@@ -16,7 +16,7 @@ from ..accounts.models import Department, User
 from ..auth import login_user, logout_user
 from ..db import get_session
 from ..errors import Forbidden, TooManyRequests, Unauthorized
-from ..i18n import LOCALES, messages_for
+from ..i18n import LOCALES, current_code, messages_for
 from ..permissions import ANONYMOUS
 from .forms import LoginForm
 
@@ -115,7 +115,8 @@ def home():
         "departments": db.scalar(select(func.count()).select_from(Department)),
         "users": db.scalar(select(func.count()).select_from(User)),
     }
-    return render_template("home.html", sections=SECTIONS, counts=counts)
+    me = db.get(User, g.actor.id) if g.actor.id else None
+    return render_template("home.html", sections=SECTIONS, counts=counts, me=me)
 
 
 def _section(key):
@@ -181,10 +182,4 @@ def account_tokens():
 def init_app(app) -> None:
     app.register_blueprint(bp)
     app.jinja_env.globals["nav_items"] = NAV
-    app.jinja_env.globals["i18n_messages"] = lambda: messages_for(str(_current_locale()))
-
-
-def _current_locale():
-    from flask_babel import get_locale
-
-    return get_locale() or "zh_CN"
+    app.jinja_env.globals["i18n_messages"] = lambda: messages_for(current_code())
