@@ -55,13 +55,28 @@ def require_postgres():
     pytest.skip(f"PostgreSQL at {PG_URL} does not answer")
 
 
-def reset_postgres_schema(url: str) -> None:
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    upgrade(engine)
-    engine.dispose()
+def own_postgres_database(suffix: str) -> str:
+    """A new, empty database beside TONGGUAN_TEST_POSTGRES_URL's, for this run only, so that
+    concurrent runs (two developers, a CI job) never share tables."""
+    from sqlalchemy.engine import make_url
+
+    base = make_url(PG_URL)
+    name = f"{base.database}_{suffix}_{os.getpid()}"
+    admin = make_engine(PG_URL).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres_database(url: str) -> None:
+    from sqlalchemy.engine import make_url
+
+    admin = make_engine(PG_URL).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
@@ -72,10 +87,15 @@ def database(request, tmp_path_factory):
         engine = make_engine(f"sqlite:///{template}")
         upgrade(engine)
         engine.dispose()
-        return ("sqlite", template)
+        yield ("sqlite", template)
+        return
     require_postgres()
-    reset_postgres_schema(PG_URL)
-    return ("postgresql", PG_URL)
+    url = own_postgres_database("suite")
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield ("postgresql", url)
+    drop_postgres_database(url)
 
 
 def _truncate_postgres(url: str) -> None:

@@ -1,9 +1,8 @@
 """`db backup` / `db restore`: a portable archive that gives the same API answers on either engine."""
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
-from tests.conftest import PG_URL, require_postgres
+from tests.conftest import drop_postgres_database, own_postgres_database, require_postgres
 from tongguan import create_app
 from tongguan.accounts import service
 from tongguan.backup import RestoreError, backup, restore
@@ -44,15 +43,9 @@ def answers(app, headers):
 def fresh_postgres():
     """An empty PostgreSQL database of its own, dropped afterwards."""
     require_postgres()
-    admin = make_engine(PG_URL).execution_options(isolation_level="AUTOCOMMIT")
-    name = "tongguan_restore_test"
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    admin.dispose()
+    url = own_postgres_database("restore")
+    yield url
+    drop_postgres_database(url)
 
 
 def populate(app):

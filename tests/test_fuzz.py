@@ -33,12 +33,6 @@ def count(session, model):
     return session.scalar(select(func.count()).select_from(model))
 
 
-def xfail_on_postgresql(request, reason: str) -> None:
-    """A known PostgreSQL-only bug: expect this test to fail there (strict: XPASS fails, remove me then)."""
-    if request.node.callspec.params.get("database") == "postgresql":
-        request.node.add_marker(pytest.mark.xfail(strict=True, reason=reason))
-
-
 class Fuzzer:
     """Sends generated cases as an administrator and remembers what went wrong.
 
@@ -150,10 +144,6 @@ def run_fuzz(app, examples: int = EXAMPLES_PER_MODE) -> Fuzzer:
 
 
 def test_generated_bad_requests_never_get_a_server_error(request, app, org, capsys):
-    xfail_on_postgresql(request, reason=(
-        "PostgreSQL only: generated path ids above 2**31-1 and strings with NUL bytes get 500 "
-        "(see test_an_id_beyond_the_integer_column_gets_404_not_500, test_a_nul_byte_in_a_string_never_gets_a_500)"
-    ))
     started = time.monotonic()
     fuzzer = run_fuzz(app)
     elapsed = time.monotonic() - started
@@ -297,10 +287,6 @@ def test_an_unknown_id_gets_404_problem(client, admin_headers, url):
     ("delete", "/api/v1/tokens/99999999999"),
 ])
 def test_an_id_beyond_the_integer_column_gets_404_not_500(request, client, admin_headers, method, url):
-    xfail_on_postgresql(request, reason=(
-        "PostgreSQL: a path id above 2**31-1 reaches session.get() and psycopg raises "
-        "NumericValueOutOfRange -> 500; the <int:...> rules in tongguan/accounts/api.py need max=2147483647"
-    ))
     assert_problem(getattr(client, method)(url, headers=admin_headers), 404)
 
 
@@ -312,20 +298,12 @@ def test_an_id_beyond_the_integer_column_gets_404_not_500(request, client, admin
     ("post", "/api/v1/tokens", {"name": "a\x00b"}),
 ])
 def test_a_nul_byte_in_a_string_never_gets_a_500(request, client, session, admin_headers, method, url, body):
-    xfail_on_postgresql(request, reason=(
-        "PostgreSQL: a string with a NUL byte passes validation and psycopg raises DataError "
-        "('PostgreSQL text fields cannot contain NUL (0x00) bytes') -> 500; reject \\x00 in BaseSchema strings (422)"
-    ))
     res = getattr(client, method)(url, headers=admin_headers, **({"json": body} if body is not None else {}))
     assert res.status_code < 500, res.get_data(as_text=True)[:300]
     if res.status_code >= 400:
         assert_problem(res)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "json.loads raises ValueError (int digit limit) / RecursionError, which webargs' load_json does not "
-    "catch (only JSONDecodeError, UnicodeDecodeError) -> 500; catch them in a FlaskParser subclass"
-))
 @pytest.mark.parametrize("raw", [
     '{"code": "x", "name": "x", "level": "grid", "sort_order": 1' + "0" * 5000 + "}",
     "[" * 100_000 + "]" * 100_000,
@@ -337,20 +315,12 @@ def test_pathological_json_gets_400_not_500(client, session, admin_headers, raw)
     assert count(session, Department) == before
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "AwareDateTime accepts 9999-12-31T23:59:59-23:59 and 0001-01-01T00:00:00+14:00; UTCDateTime."
-    "process_bind_param (tongguan/db.py) calls astimezone(utc) -> OverflowError -> 500"
-))
 @pytest.mark.parametrize("query", ["since=9999-12-31T23:59:59-23:59", "until=0001-01-01T00:00:00%2B14:00"])
 def test_an_audit_time_beyond_the_calendar_gets_422_not_500(client, admin_headers, query):
     res = client.get(f"/api/v1/audit?{query}", headers=admin_headers)
     assert_problem(res, 422)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "tongguan/api.py if_match only uses the version from the ETag and ignores its table and id, so the "
-    "ETag of another document (same version) is accepted although the docstring promises 412"
-))
 def test_an_if_match_naming_another_document_gets_412_and_changes_nothing(client, session, admin_headers, org, admin):
     url = f"/api/v1/departments/{org['street'].id}"
     res = client.patch(url, headers={**admin_headers, "If-Match": f'"user-{admin.id}-v1"'}, json={"name": "被覆盖"})

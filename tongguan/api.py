@@ -7,11 +7,27 @@ import re
 
 import flask_smorest
 from flask import g, request
+from webargs.flaskparser import FlaskParser
 
 from .errors import PreconditionFailed, PreconditionRequired, Unauthorized
 from .permissions import ANONYMOUS, Actor
 
-api = flask_smorest.Api(
+class Parser(FlaskParser):
+    """webargs, but a JSON body that Python's parser chokes on (a 5000-digit number,
+    100,000 nested arrays) is a 400 like any other malformed JSON, not a 500."""
+
+    def load_json(self, req, schema):
+        try:
+            return super().load_json(req, schema)
+        except (ValueError, RecursionError) as exc:
+            return self._handle_invalid_json_error(exc, req)
+
+
+class Api(flask_smorest.Api):
+    DEFAULT_ERROR_RESPONSE_NAME = "Problem"  # every error is problem+json, documented once
+
+
+api = Api(
     spec_kwargs={
         "info": {
             "description": "Tongguan (统管) operations tool platform. Authenticate with "
@@ -40,6 +56,8 @@ PROBLEM_SCHEMA = {
 
 class Blueprint(flask_smorest.Blueprint):
     """A smorest blueprint whose operations are documented with their problem responses."""
+
+    ARGUMENTS_PARSER = Parser()
 
     def __init__(self, *args, public: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -104,31 +122,34 @@ def with_etag(obj, status: int = 200):
     return obj, status, {"ETag": etag(obj)}
 
 
-def if_match(view):
-    """Require `If-Match` on a write and pass the version it names as `if_version`.
+def if_match(model, id_arg: str):
+    """Require `If-Match` on a write to a `model` document and pass its version as `if_version`.
 
-    A missing header gets 428; one for another object, or a stale one, gets 412
-    (the second case is decided by the service, which reads the current version)."""
+    A missing header gets 428; an ETag of another document, or a stale one, gets 412
+    (the second is decided by the service, which reads the current version)."""
 
-    @functools.wraps(view)
-    def inner(*args, **kwargs):
-        header = request.headers.get("If-Match")
-        if not header:
-            raise PreconditionRequired("Send the document's ETag in If-Match to change it (GET it first).")
-        match = _ETAG.match(header.strip())
-        if not match:
-            raise PreconditionFailed("If-Match does not name a version of this document.")
-        kwargs["if_version"] = int(match.group(3))
-        return view(*args, **kwargs)
+    def decorate(view):
+        @functools.wraps(view)
+        def inner(*args, **kwargs):
+            header = request.headers.get("If-Match")
+            if not header:
+                raise PreconditionRequired("Send the document's ETag in If-Match to change it (GET it first).")
+            match = _ETAG.match(header.strip())
+            if not match or match.group(1) != model.__tablename__ or int(match.group(2)) != kwargs.get(id_arg):
+                raise PreconditionFailed("If-Match does not name a version of this document.")
+            kwargs["if_version"] = int(match.group(3))
+            return view(*args, **kwargs)
 
-    doc = getattr(view, "_apidoc", {})
-    manual = doc.setdefault("manual_doc", {})
-    manual.setdefault("parameters", []).append(
-        {"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"},
-         "description": "The ETag from the last GET; a stale one gets 412"}
-    )
-    responses = manual.setdefault("responses", {})
-    responses["412"] = {"$ref": "#/components/responses/Problem"}
-    responses["428"] = {"$ref": "#/components/responses/Problem"}
-    inner._apidoc = doc
-    return inner
+        doc = getattr(view, "_apidoc", {})
+        manual = doc.setdefault("manual_doc", {})
+        manual.setdefault("parameters", []).append(
+            {"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"},
+             "description": "The ETag from the last GET; a stale one gets 412"}
+        )
+        responses = manual.setdefault("responses", {})
+        responses["412"] = {"$ref": "#/components/responses/Problem"}
+        responses["428"] = {"$ref": "#/components/responses/Problem"}
+        inner._apidoc = doc
+        return inner
+
+    return decorate

@@ -1,7 +1,9 @@
 """Base marshmallow schemas shared by every package."""
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from collections.abc import Mapping
+
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 
 from .pagination import MAX_PER_PAGE
 
@@ -9,6 +11,24 @@ from .pagination import MAX_PER_PAGE
 class BaseSchema(Schema):
     class Meta:
         unknown = RAISE
+
+    @pre_load
+    def _refuse_nul(self, data, **kwargs):
+        # PostgreSQL cannot store NUL in text; refuse it everywhere, on every engine.
+        if isinstance(data, Mapping):
+            bad = {key: ["不能包含 NUL 字符 (must not contain NUL)"] for key, value in data.items()
+                   if _has_nul(value)}
+            if bad:
+                raise ValidationError(bad)
+        return data
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 class PageArgs(BaseSchema):

@@ -6,6 +6,7 @@ from flask.views import MethodView
 from ..api import Blueprint, current_actor, if_match, with_etag
 from ..db import get_session
 from . import service
+from .models import Department, User
 from .schemas import (
     DepartmentCreate, DepartmentOut, DepartmentPage, DepartmentQuery, DepartmentUpdate, MeOut, RoleOut,
     TokenCreate, TokenCreated, TokenOut, TokenPage, TokenQuery, UserCreate, UserOut, UserPage, UserQuery, UserUpdate,
@@ -40,14 +41,14 @@ class Departments(MethodView):
         return with_etag(dept, 201)
 
 
-@blp.route("/departments/<int:department_id>")
+@blp.route("/departments/<int(min=1, max=2147483647):department_id>")
 class DepartmentItem(MethodView):
     @blp.response(200, DepartmentOut)
     def get(self, department_id):
         """One department; its ETag is needed to change it."""
         return with_etag(service.department_get(get_session(), current_actor(), department_id))
 
-    @if_match
+    @if_match(Department, "department_id")
     @blp.arguments(DepartmentUpdate(partial=True))
     @blp.response(200, DepartmentOut)
     def patch(self, data, department_id, if_version):
@@ -57,7 +58,7 @@ class DepartmentItem(MethodView):
         db.commit()
         return with_etag(dept)
 
-    @if_match
+    @if_match(Department, "department_id")
     @blp.response(204)
     def delete(self, department_id, if_version):
         """Delete an empty department."""
@@ -92,14 +93,14 @@ class Users(MethodView):
         return with_etag(user, 201)
 
 
-@blp.route("/users/<int:user_id>")
+@blp.route("/users/<int(min=1, max=2147483647):user_id>")
 class UserItem(MethodView):
     @blp.response(200, UserOut)
     def get(self, user_id):
         """One user; its ETag is needed to change it."""
         return with_etag(service.user_get(get_session(), current_actor(), user_id))
 
-    @if_match
+    @if_match(User, "user_id")
     @blp.arguments(UserUpdate(partial=True))
     @blp.response(200, UserOut)
     def patch(self, data, user_id, if_version):
@@ -129,7 +130,7 @@ class Tokens(MethodView):
         return token
 
 
-@blp.route("/tokens/<int:token_id>")
+@blp.route("/tokens/<int(min=1, max=2147483647):token_id>")
 class TokenItem(MethodView):
     @blp.response(200, TokenOut)
     def delete(self, token_id):

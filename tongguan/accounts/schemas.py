@@ -16,8 +16,8 @@ class DepartmentBase(BaseSchema):
     name = fields.Str(required=True, validate=validate.Length(min=1, max=200))
     level = fields.Str(required=True, validate=validate.OneOf(DEPARTMENT_LEVELS))
     kind = fields.Str(load_default="office", validate=validate.OneOf(DEPARTMENT_KINDS))
-    parent_id = fields.Int(allow_none=True, load_default=None, validate=validate.Range(min=1, max=2**31 - 1))
-    sort_order = fields.Int(load_default=0, validate=validate.Range(min=-10_000, max=10_000))
+    parent_id = fields.Int(strict=True, allow_none=True, load_default=None, validate=validate.Range(min=1, max=2**31 - 1))
+    sort_order = fields.Int(strict=True, load_default=0, validate=validate.Range(min=-10_000, max=10_000))
     description = fields.Str(load_default="", validate=validate.Length(max=2000))
 
 
@@ -67,7 +67,7 @@ class UserBase(BaseSchema):
     display_name = fields.Str(required=True, validate=validate.Length(min=1, max=100))
     email = fields.Str(load_default="", validate=validate.Length(max=200))
     phone = fields.Str(load_default="", validate=validate.Length(max=32))
-    department_id = fields.Int(allow_none=True, load_default=None, validate=validate.Range(min=1, max=2**31 - 1))
+    department_id = fields.Int(strict=True, allow_none=True, load_default=None, validate=validate.Range(min=1, max=2**31 - 1))
     roles = fields.List(fields.Str(validate=ROLE_CODE), load_default=list, validate=validate.Length(max=len(ROLES)))
     is_active = fields.Bool(load_default=True)
     locale = fields.Str(load_default="", validate=validate.OneOf(["", "zh_CN", "en"]))
@@ -114,7 +114,7 @@ UserPage = page_of(UserOut, "UserPage")
 
 class TokenCreate(BaseSchema):
     name = fields.Str(required=True, validate=validate.Length(min=1, max=100))
-    expires_in_days = fields.Int(allow_none=True, load_default=None, validate=validate.Range(min=1, max=3650))
+    expires_in_days = fields.Int(strict=True, allow_none=True, load_default=None, validate=validate.Range(min=1, max=3650))
 
 
 class TokenOut(BaseSchema):

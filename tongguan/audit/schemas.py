@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from marshmallow import fields, validate
+import datetime as dt
+
+from marshmallow import ValidationError, fields, validate
 
 from ..schemas import BaseSchema, PageArgs, page_of
 
@@ -29,8 +31,16 @@ class AuditQuery(PageArgs):
     operation = fields.Str(validate=validate.OneOf(["insert", "update", "delete"]))
     object_type = fields.Str(validate=validate.Length(max=64))
     object_id = fields.Str(validate=validate.Length(max=64))
-    since = fields.AwareDateTime(default_timezone=None, metadata={"description": "ISO 8601 with offset"})
-    until = fields.AwareDateTime(default_timezone=None)
+    since = fields.AwareDateTime(default_timezone=None, validate=lambda v: _in_range(v),
+                                 metadata={"description": "ISO 8601 with offset"})
+    until = fields.AwareDateTime(default_timezone=None, validate=lambda v: _in_range(v))
+
+
+def _in_range(value: dt.datetime) -> None:
+    try:
+        value.astimezone(dt.timezone.utc)
+    except OverflowError:
+        raise ValidationError("时间超出范围 (time out of range)") from None
 
 
 AuditPage = page_of(AuditOut, "AuditPage")
