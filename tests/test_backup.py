@@ -6,7 +6,7 @@ from tests.conftest import drop_postgres_database, own_postgres_database, requir
 from tongguan import create_app
 from tongguan.accounts import service
 from tongguan.backup import RestoreError, backup, restore
-from tongguan.db import make_engine, upgrade
+from tongguan.db import upgrade
 from tongguan.demo import seed
 from tongguan.permissions import Actor
 

@@ -1,65 +1,11 @@
 """The UI in a real browser: headless Chromium (Debian's), driven by Playwright.
 
 Screenshots land in test-artifacts/ for a person to look at."""
-import pathlib
-import threading
-
 import pytest
-from werkzeug.serving import make_server
 
-from tests.conftest import PASSWORD
+from tests.browser_support import log_in, shot
 
 pytestmark = pytest.mark.browser
-ARTIFACTS = pathlib.Path(__file__).resolve().parent.parent / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not pathlib.Path(CHROMIUM).exists():
-        pytest.fail("Chromium is missing: `make test` installs Debian's chromium package")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield instance
-        instance.close()
-
-
-@pytest.fixture
-def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-
-
-@pytest.fixture
-def page(browser, request):
-    context = browser.new_context(viewport={"width": 1366, "height": 800}, locale="zh-CN")
-    tab = context.new_page()
-    errors = []
-    tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield tab
-    context.close()
-    assert errors == [], f"JavaScript errors: {errors}"
-
-
-def shot(page, request, name):
-    ARTIFACTS.mkdir(exist_ok=True)
-    engine = request.node.callspec.params.get("database", "x") if hasattr(request.node, "callspec") else "x"
-    page.screenshot(path=str(ARTIFACTS / f"{name}-{engine}.png"), full_page=True)
-
-
-def log_in(page, base, username):
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit].tg-btn-primary")
-    page.wait_for_url(f"{base}/")
 
 
 def test_a_user_logs_in_switches_to_english_and_sees_the_navigation(page, live_server, make_user, request):

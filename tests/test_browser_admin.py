@@ -2,13 +2,15 @@
 
 Screenshots land in test-artifacts/admin-*.png."""
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.test_browser import browser, live_server, log_in, page, shot  # noqa: F401 - pytest fixtures
+from tests.browser_support import log_in, shot
 from tongguan.accounts import service
 from tongguan.accounts.models import User
 
 pytestmark = pytest.mark.browser
+
 
 STALE = "该记录已被他人修改，请刷新后重试"
 
@@ -68,12 +70,13 @@ def test_an_admin_creates_a_user_through_the_dialog(page, live_server, make_user
     dialog.get_by_text("密码至少 8 位").wait_for()
     field(dialog, "密码").locator("input").fill("a-long-password")
 
-    field(dialog, "部门").locator(".el-select__wrapper").click()
+    field(dialog, "所属部门").locator(".el-select__wrapper").click()
     pick(page, "tg-dept-popper", "江东区")
     field(dialog, "角色").locator(".el-select__wrapper").click()
     pick(page, "tg-role-popper", "处置人员")
     pick(page, "tg-role-popper", "领导")
     dialog.locator(".el-dialog__title").click()  # close the dropdown
+    page.locator(".el-popper.tg-role-popper").wait_for(state="hidden")
     shot(page, request, "admin-user-create")
     dialog.get_by_role("button", name="创建").click()
     page.locator(".el-message", has_text="已创建").wait_for()
@@ -81,8 +84,8 @@ def test_an_admin_creates_a_user_through_the_dialog(page, live_server, make_user
 
     row = users_row(page, "zhao.liu")
     row.wait_for()
-    text = row.inner_text()
-    assert "赵六" in text and "江东区" in text and "处置人员" in text and "领导" in text and "启用" in text
+    for text in ("赵六", "江东区", "处置人员", "领导", "已启用"):
+        expect(row).to_contain_text(text)
 
     created = user_in_db(session, "zhao.liu")
     assert created.display_name == "赵六" and created.department_id == org["district"].id
@@ -112,7 +115,7 @@ def test_a_stale_user_editor_gets_412_and_writes_nothing(page, live_server, make
 
     dialog.get_by_role("button", name="保存").click()
     page.locator(".el-message", has_text=STALE).wait_for()
-    assert dialog.locator(".tg-stale").is_visible()
+    expect(dialog.locator(".tg-stale")).to_be_visible()
     shot(page, request, "admin-user-stale")
 
     stored = user_in_db(session, "li")
@@ -120,8 +123,9 @@ def test_a_stale_user_editor_gets_412_and_writes_nothing(page, live_server, make
     assert stored.display_name == "李四" and stored.phone == "13800000000"
 
     # The editor was reloaded with the other tab's data; redo the change and save for real.
-    assert field(dialog, "姓名").locator("input").input_value() == "李四"
-    assert field(dialog, "电话").locator("input").input_value() == "13800000000"
+    expect(field(dialog, "姓名").locator("input")).to_have_value("李四")
+    expect(field(dialog, "电话").locator("input")).to_have_value("13800000000")
+    expect(field(dialog, "角色")).not_to_contain_text("领导")
     field(dialog, "角色").locator(".el-select__wrapper").click()
     pick(page, "tg-role-popper", "领导")
     dialog.locator(".el-dialog__title").click()
@@ -177,11 +181,12 @@ def test_an_admin_moves_a_department_with_the_move_select(page, live_server, mak
     tree_node(page, "滨湖街道").click()
     panel = page.locator(".tg-org-panel")
     panel.locator("h2", has_text="滨湖街道").wait_for()
-    assert "江东区" in panel.locator(".tg-path").inner_text()
+    expect(panel.locator(".tg-path")).to_contain_text("江东区")
     shot(page, request, "admin-departments")
 
     panel.locator(".tg-move-select .el-select__wrapper").click()
     options = page.locator(".tg-move-popper:visible .el-select-dropdown__item")
+    options.filter(has_text="江西区").wait_for()
     labels = options.all_inner_texts()
     assert any("江西区" in label for label in labels)
     assert not any(label.strip().endswith("滨湖街道") for label in labels)  # not under itself
@@ -233,7 +238,7 @@ def test_an_admin_adds_a_child_and_deletes_only_an_empty_leaf(page, live_server,
     panel.get_by_role("button", name="新增下级").click()
     dialog = page.locator(".tg-dept-dialog")
     dialog.wait_for()
-    assert field(dialog, "层级").locator(".el-select__wrapper").inner_text().strip() == "网格"  # next level
+    expect(field(dialog, "层级").locator(".el-select__wrapper")).to_have_text("网格")  # the next level
     field(dialog, "名称").locator("input").fill("滨湖第一网格")
     field(dialog, "编码").locator("input").fill("jd-bh-01")
     dialog.get_by_role("button", name="创建").click()
@@ -296,6 +301,7 @@ def test_the_admin_pages_work_on_a_phone(browser, live_server, make_user, reques
     shot(phone, request, "admin-users-phone")
     phone.get_by_role("button", name="新建用户").click()
     phone.locator(".tg-user-dialog").wait_for()
+    phone.wait_for_timeout(500)  # the opening animation
     shot(phone, request, "admin-user-create-phone")
 
     open_departments(phone, live_server)
@@ -309,6 +315,7 @@ def test_the_admin_pages_work_on_a_phone(browser, live_server, make_user, reques
     assert panel_box["y"] >= tree_box["y"] + tree_box["height"]  # stacked, not side by side
     assert panel_box["x"] + panel_box["width"] <= 390
     phone.wait_for_timeout(600)  # let the scroll to the panel settle
+    phone.evaluate("window.scrollTo(0, 0)")  # a full-page shot with the sticky header on top
     shot(phone, request, "admin-departments-phone")
     context.close()
     assert errors == []

@@ -1,0 +1,4 @@
+import { mountPage } from '../app'
+import AdminDepartments from '../components/AdminDepartments.vue'
+
+mountPage(AdminDepartments)

@@ -1,0 +1,4 @@
+import { mountPage } from '../app'
+import AdminUsers from '../components/AdminUsers.vue'
+
+mountPage(AdminUsers)
