@@ -136,11 +136,14 @@ function buildUrl(path: string, query?: Query): string {
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE'])
 
-export async function request<T = any>(
-  method: string,
-  path: string,
-  opts: { query?: Query; body?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {},
-): Promise<T> {
+type RequestOptions = { query?: Query; body?: unknown; headers?: Record<string, string>; signal?: AbortSignal }
+
+export async function request<T = any>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+  return (await send<T>(method, path, opts)).data
+}
+
+/** Like request(), with the answer's ETag (editable documents need it for If-Match). */
+async function send<T>(method: string, path: string, opts: RequestOptions = {}): Promise<{ data: T; etag: string }> {
   method = method.toUpperCase()
   const headers: Record<string, string> = { Accept: 'application/json, application/problem+json', ...opts.headers }
   if (!SAFE.has(method) && tg.csrfToken) headers['X-CSRFToken'] = tg.csrfToken
@@ -185,13 +188,15 @@ export async function request<T = any>(
     }
     throw new ApiError(res.status, problem)
   }
-  if (res.status === 204 || !isJson) return undefined as T
-  return (await res.json()) as T
+  const etag = res.headers.get('ETag') || ''
+  if (res.status === 204 || !isJson) return { data: undefined as T, etag }
+  return { data: (await res.json()) as T, etag }
 }
 
 export const api = {
   request,
   get: <T = any>(path: string, query?: Query, signal?: AbortSignal) => request<T>('GET', path, { query, signal }),
+  getWithEtag: <T = any>(path: string) => send<T>('GET', path),
   post: <T = any>(path: string, body?: unknown) => request<T>('POST', path, { body }),
   put: <T = any>(path: string, body?: unknown) => request<T>('PUT', path, { body }),
   patch: <T = any>(path: string, body?: unknown) => request<T>('PATCH', path, { body }),
