@@ -1,8 +1,8 @@
 // Shared bootstrap for every Vue page: Element Plus, vue-i18n, and a small fetch wrapper.
 // Page entries (static/src/pages/<name>.ts) call `mountPage(Component)`.
-import { createApp, type Component } from 'vue'
+import { createApp, onBeforeUnmount, onMounted, ref, type Component, type Ref } from 'vue'
 import { createI18n } from 'vue-i18n'
-import ElementPlus from 'element-plus'
+import ElementPlus, { ElMessageBox } from 'element-plus'
 import zhCn from 'element-plus/es/locale/lang/zh-cn'
 import en from 'element-plus/es/locale/lang/en'
 import dayjs from 'dayjs'
@@ -233,4 +233,30 @@ export function toIsoWithOffset(d: Date | string | number | null | undefined): s
   if (d === null || d === undefined || d === '') return undefined
   const v = dayjs(d)
   return v.isValid() ? v.format('YYYY-MM-DDTHH:mm:ssZ') : undefined
+}
+
+/** A ref that follows a CSS media query while the calling component is mounted. */
+export function useMediaQuery(query: string): Ref<boolean> {
+  const mq = window.matchMedia(query)
+  const matches = ref(mq.matches)
+  const update = (e: MediaQueryListEvent) => (matches.value = e.matches)
+  onMounted(() => mq.addEventListener('change', update))
+  onBeforeUnmount(() => mq.removeEventListener('change', update))
+  return matches
+}
+
+/** Ask before a destructive action (danger-styled confirm button); true when confirmed. */
+export async function confirmDanger(message: string, title: string, confirmText: string): Promise<boolean> {
+  try {
+    await ElMessageBox.confirm(message, title, {
+      type: 'warning',
+      confirmButtonText: confirmText,
+      cancelButtonText: t('取消'),
+      confirmButtonClass: 'el-button--danger',
+      autofocus: false,
+    })
+    return true
+  } catch {
+    return false // cancelled
+  }
 }
