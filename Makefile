@@ -70,7 +70,7 @@ translations: $(MO)
 
 # Developers: refresh the catalog after adding strings (then translate the new entries).
 i18n-extract: $(PY_STAMP)
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o tongguan/translations/messages.pot tongguan
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o tongguan/translations/messages.pot tongguan catalog builder components templates_lib report_engine runtime
 	$(VENV)/bin/pybabel update -i tongguan/translations/messages.pot -d tongguan/translations --no-fuzzy-matching
 
 clean:

@@ -12,6 +12,10 @@ BLUEPRINTS = [
     "tongguan.health:blp",
     "tongguan.accounts.api:blp",
     "tongguan.audit.api:blp",
+    "catalog.resources.api:blp",
+    "catalog.matters.api:blp",
+    "catalog.tags.api:blp",
+    "catalog.registry.api:blp",
 ]
 
 

@@ -24,6 +24,8 @@ DOCUMENTED: dict[str, tuple[object, str]] = {
     "BABEL_DEFAULT_LOCALE": ("zh_CN", "Default UI language (`zh_CN` or `en`)"),
     "TIMEZONE": ("Asia/Shanghai", "The city's time zone, for display, schedules and deadlines"),
     "MAX_CONTENT_LENGTH": (2 * 1024 * 1024, "Largest accepted request body in bytes (413 above)"),
+    "UPLOAD_MAX_BYTES": (200 * 1024 * 1024, "Largest uploaded file (video, documents) in bytes; "
+                                            "per-kind limits in `tongguan/files/kinds.py` are lower"),
     "LOGIN_MAX_FAILURES": (5, "Bad passwords before a login is throttled"),
     "LOGIN_LOCKOUT_SECONDS": (900, "How long a throttled login stays locked"),
     "LOG_FORMAT": ("json", "`json` (one object per line) or `text`"),

@@ -17,6 +17,11 @@ from sqlalchemy.types import TypeDecorator
 MODEL_MODULES = [
     "tongguan.accounts.models",
     "tongguan.audit.models",
+    "tongguan.files.models",
+    "catalog.resources.models",
+    "catalog.matters.models",
+    "catalog.tags.models",
+    "catalog.registry.models",
 ]
 
 NAMING = {

@@ -31,6 +31,18 @@ class Invalid(DomainError):
     title = "Unprocessable Content"
 
 
+class ImportRejected(Invalid):
+    """An import with bad rows: nothing was written. `rows` is the row-by-row report,
+    each {"row": n (1-based, as the spreadsheet shows it), "field": name, "message": zh-CN text}."""
+
+    def __init__(self, detail: str, rows: list[dict]):
+        fields: dict[str, list[str]] = {}
+        for r in rows:
+            fields.setdefault("file", []).append(f"第 {r['row']} 行 {r.get('field') or ''}: {r['message']}".replace(" :", ":"))
+        super().__init__(detail, fields)
+        self.rows = rows
+
+
 class NotFound(DomainError):
     status = 404
     title = "Not Found"
@@ -72,8 +84,8 @@ class TooManyRequests(DomainError):
         self.retry_after = retry_after
 
 
-def problem(status: int, title: str, detail: str = "", errors: dict | None = None, headers=None):
-    body = {"type": "about:blank", "title": title, "status": status}
+def problem(status: int, title: str, detail: str = "", errors: dict | None = None, headers=None, extra=None):
+    body = {"type": "about:blank", "title": title, "status": status, **(extra or {})}
     if detail:
         body["detail"] = detail
     if errors:
@@ -106,7 +118,8 @@ def init_app(app) -> None:
             headers["Retry-After"] = str(exc.retry_after)
         if isinstance(exc, Unauthorized):
             headers["WWW-Authenticate"] = 'Bearer realm="tongguan"'
-        return problem(exc.status, exc.title, exc.detail, exc.errors, headers)
+        extra = {"rows": exc.rows} if isinstance(exc, ImportRejected) else None
+        return problem(exc.status, exc.title, exc.detail, exc.errors, headers, extra)
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):

@@ -35,15 +35,29 @@ PERMISSIONS: dict[str, str] = {
     "token.own": "create, list and revoke one's own API tokens",
     "token.manage": "list and revoke anybody's API tokens",
     "system.backup": "back up and restore the database",
+    "catalog.read": "browse the resource catalog (only what directory and resource grants allow)",
+    "catalog.write": "create and change resources and directories where a grant allows editing",
+    "catalog.admin": "manage every directory and resource, their grants, the recycle bin and imports",
+    "matter.read": "read the matter catalog and its mappings",
+    "matter.manage": "change the matter catalog, domain catalogs and mappings",
+    "tag.read": "browse tags (values masked unless granted)",
+    "tag.apply": "apply for tag grants; like, favourite and comment",
+    "tag.manage": "define tags and attach tag values",
+    "tag.approve": "grant or refuse applications for tags",
+    "component.read": "browse the component library",
+    "component.manage": "register and change components",
 }
+
+_READER = {"org.read", "token.own", "catalog.read", "matter.read", "tag.read", "tag.apply", "component.read"}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset(PERMISSIONS),
-    "catalog_manager": frozenset({"org.read", "token.own"}),
-    "data_operator": frozenset({"org.read", "token.own"}),
-    "author": frozenset({"org.read", "token.own"}),
-    "handler": frozenset({"org.read", "token.own"}),
-    "leader": frozenset({"org.read", "token.own", "audit.read"}),
+    "catalog_manager": frozenset(_READER | {
+        "catalog.write", "catalog.admin", "matter.manage", "tag.manage", "tag.approve", "component.manage"}),
+    "data_operator": frozenset(_READER | {"catalog.write", "tag.manage"}),
+    "author": frozenset(_READER | {"catalog.write"}),
+    "handler": frozenset(_READER),
+    "leader": frozenset(_READER | {"audit.read"}),
 }
 
 

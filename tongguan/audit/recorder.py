@@ -19,6 +19,8 @@ from ..db import utcnow
 
 REDACTED = "[redacted]"
 SECRET_COLUMNS = {"password_hash", "token_hash", "secret", "credentials"}
+# A model may name more columns to redact, e.g. tag values that are masked on every read path:
+#     __audit_redact__ = ("value",)
 NOISE_COLUMNS = {"version", "updated_at"}
 
 
@@ -54,6 +56,7 @@ def _digest(state: dict) -> str:
 def _states(obj) -> tuple[dict, dict, dict]:
     """(before, after, changes) of an object's columns and collections during a flush."""
     insp = inspect(obj)
+    secret = SECRET_COLUMNS | set(getattr(obj, "__audit_redact__", ()))
     before, after, changes = {}, {}, {}
     for attr in insp.mapper.column_attrs:
         hist = insp.attrs[attr.key].history
@@ -61,7 +64,7 @@ def _states(obj) -> tuple[dict, dict, dict]:
         old = hist.deleted[0] if hist.deleted else new
         before[attr.key], after[attr.key] = old, new
         if hist.deleted and old != new and attr.key not in NOISE_COLUMNS:
-            shown = (REDACTED, REDACTED) if attr.key in SECRET_COLUMNS else (_plain(old), _plain(new))
+            shown = (REDACTED, REDACTED) if attr.key in secret else (_plain(old), _plain(new))
             changes[attr.key] = list(shown)
     for rel in insp.mapper.relationships:
         if not rel.uselist or rel.viewonly:

@@ -23,7 +23,7 @@ from .forms import LoginForm
 bp = Blueprint("web", __name__)
 
 NAV = [
-    ("web.catalog", _l("目录")),
+    ("catalog_web.directories", _l("目录")),
     ("web.builder", _l("场景构建")),
     ("web.events", _l("事件")),
     ("web.data", _l("数据与指标")),
@@ -130,7 +130,13 @@ def _section(key):
 
 
 for _key in SECTIONS:
-    bp.add_url_rule(f"/{_key}", _key, _section(_key))
+    if _key != "catalog":  # the catalog has pages of its own (catalog/web.py)
+        bp.add_url_rule(f"/{_key}", _key, _section(_key))
+
+
+@bp.route("/catalog")
+def catalog():
+    return redirect(url_for("catalog_web.directories"))
 
 
 @bp.route("/admin")
@@ -166,6 +172,9 @@ def account_tokens():
 
 
 def init_app(app) -> None:
+    from catalog import web as catalog_web
+
     app.register_blueprint(bp)
+    catalog_web.init_app(app)
     app.jinja_env.globals["nav_items"] = NAV
     app.jinja_env.globals["i18n_messages"] = lambda: messages_for(current_code())

@@ -1,0 +1,1 @@
+"""The matter catalog, domain catalogs and mappings (事项目录)."""

@@ -1,0 +1,1 @@
+"""The component registry (组件管理)."""

@@ -1,0 +1,2 @@
+"""Marshmallow schemas of the component registry."""
+from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Directories and resources (目录管理)."""

@@ -1,0 +1,2 @@
+"""Marshmallow schemas of directories and resources."""
+from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Tags, masking, grants and feedback (标签管理)."""

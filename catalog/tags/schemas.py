@@ -1,0 +1,2 @@
+"""Marshmallow schemas of tags, masking, grants and feedback."""
+from __future__ import annotations
