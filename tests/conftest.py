@@ -15,6 +15,7 @@ import socket
 import pytest
 from sqlalchemy import text
 
+from catalog.resources.service import ensure_roots as ensure_catalog_roots
 from tongguan import create_app
 from tongguan.accounts.service import ensure_roles
 from tongguan.db import import_models, make_engine, upgrade
@@ -127,6 +128,7 @@ def app(database, tmp_path):
     })
     session = application.extensions["tongguan.sessionmaker"]()
     ensure_roles(session)
+    ensure_catalog_roots(session)
     session.commit()
     session.close()
     yield application

@@ -8,7 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from tongguan import create_app
-from tongguan.db import MigrationsBehind, import_models, make_engine, upgrade
+from tongguan.db import MigrationsBehind, import_models, include_name, make_engine, upgrade
 
 
 def test_the_app_refuses_a_database_that_is_behind_and_names_the_fix(tmp_path):
@@ -19,7 +19,7 @@ def test_the_app_refuses_a_database_that_is_behind_and_names_the_fix(tmp_path):
 def test_the_models_match_the_migrations(app):
     engine = app.extensions["tongguan.engine"]
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), import_models())
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True, "include_name": include_name}), import_models())
     assert diff == []
 
 

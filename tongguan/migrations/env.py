@@ -1,7 +1,7 @@
 """Alembic environment: runs against the engine the `tongguan` command hands over."""
 from alembic import context
 
-from tongguan.db import import_models
+from tongguan.db import import_models, include_name
 
 config = context.config
 target_metadata = import_models()
@@ -17,6 +17,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters tables by copying them
             compare_type=True,
+            include_name=include_name,
         )
         with context.begin_transaction():
             context.run_migrations()
