@@ -1,4 +1,4 @@
 import { mountPage } from '../app'
-import Placeholder from '../components/catalog/Placeholder.vue'
+import MatterCatalog from '../components/catalog/MatterCatalog.vue'
 
-mountPage(Placeholder)
+mountPage(MatterCatalog)
