@@ -62,7 +62,10 @@ def _states(obj) -> tuple[dict, dict, dict]:
         hist = insp.attrs[attr.key].history
         new = hist.added[0] if hist.added else (hist.unchanged[0] if hist.unchanged else getattr(obj, attr.key, None))
         old = hist.deleted[0] if hist.deleted else new
-        before[attr.key], after[attr.key] = old, new
+        if attr.key in secret:  # digests of clear values could be reversed by trying every phone number
+            before[attr.key], after[attr.key] = REDACTED, REDACTED
+        else:
+            before[attr.key], after[attr.key] = old, new
         if hist.deleted and old != new and attr.key not in NOISE_COLUMNS:
             shown = (REDACTED, REDACTED) if attr.key in secret else (_plain(old), _plain(new))
             changes[attr.key] = list(shown)

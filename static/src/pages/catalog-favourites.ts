@@ -1,4 +1,4 @@
 import { mountPage } from '../app'
-import Placeholder from '../components/catalog/Placeholder.vue'
+import FavouriteTags from '../components/catalog/FavouriteTags.vue'
 
-mountPage(Placeholder)
+mountPage(FavouriteTags)

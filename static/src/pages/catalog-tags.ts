@@ -1,4 +1,4 @@
 import { mountPage } from '../app'
-import Placeholder from '../components/catalog/Placeholder.vue'
+import TagWorkbench from '../components/catalog/TagWorkbench.vue'
 
-mountPage(Placeholder)
+mountPage(TagWorkbench)
