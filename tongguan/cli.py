@@ -140,7 +140,7 @@ def demo_seed():
         session = _session(app)
         added = seed(session)
         session.commit()
-    click.echo(f"demo seed: +{added['departments']} departments, +{added['users']} users")
+    click.echo(f"demo seed: +{added['departments']} departments, +{added['users']} users, +{added.get('resources', 0)} catalog resources")
     click.echo("demo logins (password " + DEMO_PASSWORD + "): " + ", ".join(f"{u[0]} ({u[3][0]})" for u in USERS))
 
 

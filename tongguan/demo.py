@@ -84,4 +84,16 @@ def seed(session: Session) -> dict:
                              "roles": roles, "password": DEMO_PASSWORD}
         )
         added["users"] += 1
+    session.flush()
+    _seed_catalog(session, actor, added)
     return added
+
+
+def _seed_catalog(session: Session, actor: Actor, added: dict) -> None:
+    from catalog.matters import service as matters
+    from catalog.resources import demo as resources
+    from catalog.tags import service as tags
+
+    added["resources"] = resources.seed_demo(session, actor)["resources"]
+    matters.seed_demo(session, actor)
+    tags.seed_demo(session, actor)

@@ -93,8 +93,7 @@ class Resource(Versioned, Base):
 
     __table_args__ = (
         # Statistics of a subtree read only this index (no table rows).
-        Index("ix_catalog_resource_stats", "directory_id", "resource_class", "status", "owner_department_id",
-              "created_at"),
+        Index("ix_catalog_resource_dir", "directory_id", "deleted_at", "use_count"),
         Index("ix_catalog_resource_recent", "updated_at"),
         Index("ix_catalog_resource_use", "use_count"),
     )
@@ -118,3 +117,20 @@ class CatalogGrant(Base):
         CheckConstraint("(directory_id IS NULL) <> (resource_id IS NULL)", name="one_target"),
         CheckConstraint("(department_id IS NULL) <> (role_code IS NULL)", name="one_principal"),
     )
+
+
+class DirectoryCount(Base):
+    """How many resources directly in a directory have each class, status, owner and month
+    (kept by rollup.py; read by the statistics)."""
+
+    __tablename__ = "catalog_directory_count"
+    __audit__ = False  # derived data: the resources' own history is the record
+
+    directory_id: Mapped[int] = mapped_column(ForeignKey("catalog_directory.id", ondelete="CASCADE"),
+                                              primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(8), primary_key=True)  # class | status | owner | month
+    value: Mapped[str] = mapped_column(String(32), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
+from . import rollup  # noqa: E402,F401 - registers the flush listener that keeps DirectoryCount

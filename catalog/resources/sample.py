@@ -16,6 +16,7 @@ from tongguan.accounts.models import Department
 from tongguan.db import utcnow
 
 from .models import Directory, Resource
+from .rollup import refresh
 
 DISTRICTS = ["江东区", "江西区", "滨湖新区", "临江开发区", "北塘区", "南浦区", "高新区", "西山区"]
 TOPICS = ["积水点", "泵站", "河道水位", "雨量站", "渣土车", "建筑噪声", "违章停车", "窨井盖", "路灯", "垃圾清运",
@@ -103,6 +104,7 @@ def generate(session: Session, *, resources: int, tag_values: int, seed: int = 2
             rows = []
     if rows:
         session.execute(insert(Resource), rows)
+    refresh(session.connection(), None)  # Core inserts bypass the flush listener
     session.commit()
 
     per_resource = max(1, tag_values // max(resources, 1))

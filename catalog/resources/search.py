@@ -7,6 +7,7 @@ carries the user's visibility clause, so hits and facet counts never reveal hidd
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from sqlalchemy import Float, Integer, String, and_, cast, exists, func, select, text
@@ -112,27 +113,33 @@ def resource_search(session: Session, actor: Actor, *, q: str | None = None, dir
         order = [Resource.updated_at.desc(), Resource.id.desc()]
 
     page, per_page = max(page, 1), min(max(per_page, 1), 200)
-    total = session.scalar(filtered(func.count()))
     rows = list(session.scalars(filtered(Resource).order_by(*order).limit(per_page).offset((page - 1) * per_page)))
-    result = SearchResult(items=rows, total=total or 0, page=page, per_page=per_page)
-    if facets:
-        result.facets = _facets(session, filtered)
-    return result
+    if not facets:
+        return SearchResult(items=rows, total=session.scalar(filtered(func.count())) or 0, page=page, per_page=per_page)
+    # One grouped pass gives the total and four facets; tags need their own join.
+    groups = session.execute(filtered(Resource.resource_class, Resource.status, Resource.sharing,
+                                      Resource.owner_department_id, func.count())
+                             .group_by(Resource.resource_class, Resource.status, Resource.sharing,
+                                       Resource.owner_department_id)).all()
+    total = sum(g[-1] for g in groups)
+    return SearchResult(items=rows, total=total, page=page, per_page=per_page,
+                        facets=_facets(session, filtered, groups))
 
 
-def _facets(session: Session, filtered) -> dict[str, list[dict]]:
+def _facets(session: Session, filtered, groups) -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = {}
-    for name, column, labels in (("resource_class", Resource.resource_class, RESOURCE_CLASSES),
-                                 ("status", Resource.status, STATUSES), ("sharing", Resource.sharing, SHARING)):
-        counts = session.execute(filtered(column, func.count()).group_by(column)).all()
-        out[name] = [{"value": v, "label": labels.get(v, (v,))[0], "count": n}
-                     for v, n in sorted(counts, key=lambda c: -c[1])]
-    counts = session.execute(filtered(Resource.owner_department_id, func.count())
-                             .group_by(Resource.owner_department_id)).all()
+    for i, (name, labels) in enumerate((("resource_class", RESOURCE_CLASSES), ("status", STATUSES),
+                                        ("sharing", SHARING))):
+        counts = Counter()
+        for g in groups:
+            counts[g[i]] += g[-1]
+        out[name] = [{"value": v, "label": labels.get(v, (v,))[0], "count": n} for v, n in counts.most_common()]
+    depts = Counter()
+    for g in groups:
+        depts[g[3]] += g[-1]
     names = dict(session.execute(select(Department.id, Department.name)
-                                 .where(Department.id.in_([d for d, _ in counts]))).all())
-    out["department"] = [{"value": d, "label": names.get(d, str(d)), "count": n}
-                         for d, n in sorted(counts, key=lambda c: -c[1])[:20]]
+                                 .where(Department.id.in_(list(depts)))).all())
+    out["department"] = [{"value": d, "label": names.get(d, str(d)), "count": n} for d, n in depts.most_common(20)]
     ids = filtered(cast(Resource.id, String)).scalar_subquery()
     tag_counts = session.execute(
         select(TagValue.tag_id, Tag.name, func.count()).join(Tag, Tag.id == TagValue.tag_id)
