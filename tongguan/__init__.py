@@ -42,6 +42,9 @@ def create_app(config: dict | None = None, *, check_db: bool | None = None) -> F
     db.init_app(app)
     if check_db if check_db is not None else app.config["CHECK_MIGRATIONS"]:
         db.check_revision(app.extensions["tongguan.engine"])
+    from catalog import registry
+
+    registry.init_app(app)  # built-in components register themselves (skipped before migrations)
     i18n.init_app(app)
     vite.init_app(app)
     auth.init_app(app)

@@ -1,4 +1,4 @@
 import { mountPage } from '../app'
-import Placeholder from '../components/catalog/Placeholder.vue'
+import ComponentLibrary from '../components/catalog/ComponentLibrary.vue'
 
-mountPage(Placeholder)
+mountPage(ComponentLibrary)
