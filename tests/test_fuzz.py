@@ -18,6 +18,9 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from sqlalchemy import func, select
 
+from catalog.matters.models import DomainCatalog, DomainItem, Matter
+from catalog.resources.models import Directory, Resource
+from catalog.tags.models import Tag
 from tongguan.accounts import service
 from tongguan.accounts.models import Department, User
 from tongguan.permissions import Actor
@@ -25,7 +28,9 @@ from tongguan.permissions import Actor
 PROBLEM = "application/problem+json"
 EXAMPLES_PER_MODE = 12  # per operation and generation mode: ~17 operations x 2 modes x 12 = a few hundred
 MIN_REQUESTS = 300
-ETAG_DOCUMENTS = {"department_id": Department, "user_id": User}  # path parameter -> model
+# path parameter -> model (the last one named in a path wins: item_id over catalog_id)
+ETAG_DOCUMENTS = {"department_id": Department, "user_id": User, "directory_id": Directory, "resource_id": Resource,
+                  "matter_id": Matter, "item_id": DomainItem, "catalog_id": DomainCatalog, "tag_id": Tag}
 
 
 def count(session, model):
@@ -73,7 +78,7 @@ class Fuzzer:
     def aim_at_a_real_document(self, case) -> None:
         """Point a PATCH/DELETE at an existing document with its current ETag, so the
         generated body gets past If-Match (without this nearly every write stops at 412/428)."""
-        name = next((n for n in (case.path_parameters or {}) if n in ETAG_DOCUMENTS), None)
+        name = next((n for n in reversed(list(case.path_parameters or {})) if n in ETAG_DOCUMENTS), None)
         if case.method not in ("PATCH", "DELETE") or name is None:
             return
         self.writes += 1

@@ -10,7 +10,11 @@ from openapi_spec_validator import validate
 PROBLEM = "application/problem+json"
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 # Documents that carry an ETag: changing or deleting them needs If-Match.
-ETAG_DOCUMENTS = ("/api/v1/departments/{department_id}", "/api/v1/users/{user_id}")
+ETAG_DOCUMENTS = ("/api/v1/departments/{department_id}", "/api/v1/users/{user_id}",
+                  "/api/v1/directories/{directory_id}", "/api/v1/resources/{resource_id}",
+                  "/api/v1/matters/{matter_id}", "/api/v1/domain-catalogs/{catalog_id}",
+                  "/api/v1/domain-catalogs/{catalog_id}/items/{item_id}", "/api/v1/tags/{tag_id}",
+                  "/api/v1/components/{code}")
 
 
 def openapi_path(rule: str) -> str:

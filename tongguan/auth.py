@@ -5,7 +5,7 @@ credential). Sets `g.actor` for every request.
 """
 from __future__ import annotations
 
-from flask import g, request, session
+from flask import current_app, g, request, session
 from flask_wtf.csrf import CSRFProtect
 
 from .accounts.models import User
@@ -54,6 +54,10 @@ def _load_actor() -> None:
         else:
             g.actor = Actor.for_user(user, via="session")
     if request.method not in SAFE_METHODS:
+        if request.mimetype == "multipart/form-data":
+            # csrf.protect() reads the form, so an upload's larger limit must be set before it;
+            # each upload view still checks its own kind's limit on the stored bytes.
+            request.max_content_length = current_app.config["UPLOAD_MAX_BYTES"]
         csrf.protect()
 
 

@@ -21,3 +21,5 @@ KINDS: dict[str, tuple[frozenset[str], int]] = {
     "video": (frozenset({"video/mp4", "video/webm", "video/quicktime", "video/x-msvideo", "video/x-matroska",
                          "video/x-flv", "video/mpeg"}), 200 * MB),
 }
+
+KIND_NAMES = {"document": "文档", "image": "图片", "audio": "音频", "video": "视频"}

@@ -13,7 +13,7 @@ import filetype
 from sqlalchemy.orm import Session
 
 from ..errors import Invalid, NotFound
-from .kinds import KINDS
+from .kinds import KIND_NAMES, KINDS
 from .models import StoredFile
 
 CHUNK = 1024 * 1024
@@ -63,7 +63,7 @@ def save(session: Session, stream: BinaryIO, filename: str, kind: str, *, storag
         mime = _sniff(head)
         if mime not in accepted:
             raise Invalid("The file's content is not of the expected kind.",
-                          {field: [f"文件内容（{mime or '未知'}）不是允许的{kind}格式 (content not accepted)"]})
+                          {field: [f"文件内容（{mime or '未知'}）不是允许的{KIND_NAMES[kind]}格式 (content not accepted)"]})
         sha = digest.hexdigest()
         target = _path(storage_path, sha)
         target.parent.mkdir(parents=True, exist_ok=True)
