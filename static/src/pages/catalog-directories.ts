@@ -1,4 +1,4 @@
 import { mountPage } from '../app'
-import Placeholder from '../components/catalog/Placeholder.vue'
+import DirectoryPage from '../components/catalog/DirectoryPage.vue'
 
-mountPage(Placeholder)
+mountPage(DirectoryPage)

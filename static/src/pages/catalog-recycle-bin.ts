@@ -1,4 +1,4 @@
 import { mountPage } from '../app'
-import Placeholder from '../components/catalog/Placeholder.vue'
+import RecycleBin from '../components/catalog/RecycleBin.vue'
 
-mountPage(Placeholder)
+mountPage(RecycleBin)

@@ -1,4 +1,5 @@
 import { mountPage } from '../app'
-import Placeholder from '../components/catalog/Placeholder.vue'
+import ResourcePage from '../components/catalog/ResourcePage.vue'
 
-mountPage(Placeholder)
+const el = document.querySelector<HTMLElement>('#app')
+mountPage(ResourcePage, '#app', { resourceId: Number(el?.dataset.resourceId) || 0 })

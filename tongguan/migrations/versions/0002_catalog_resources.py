@@ -102,7 +102,7 @@ def upgrade() -> None:
     op.create_index(op.f('ix_catalog_resource_deleted_batch'), 'catalog_resource', ['deleted_batch'], unique=False)
     op.create_index(op.f('ix_catalog_resource_owner_department_id'), 'catalog_resource', ['owner_department_id'], unique=False)
     op.create_index('ix_catalog_resource_recent', 'catalog_resource', ['updated_at'], unique=False)
-    op.create_index('ix_catalog_resource_stats', 'catalog_resource', ['directory_id', 'resource_class', 'status', 'owner_department_id', 'created_at'], unique=False)
+    op.create_index('ix_catalog_resource_dir', 'catalog_resource', ['directory_id', 'deleted_at', 'use_count'], unique=False)
     op.create_index('ix_catalog_resource_use', 'catalog_resource', ['use_count'], unique=False)
     op.create_table('catalog_grant',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -124,6 +124,14 @@ def upgrade() -> None:
     op.create_index(op.f('ix_catalog_grant_department_id'), 'catalog_grant', ['department_id'], unique=False)
     op.create_index(op.f('ix_catalog_grant_directory_id'), 'catalog_grant', ['directory_id'], unique=False)
     op.create_index(op.f('ix_catalog_grant_resource_id'), 'catalog_grant', ['resource_id'], unique=False)
+    op.create_table('catalog_directory_count',
+    sa.Column('directory_id', sa.Integer(), nullable=False),
+    sa.Column('dimension', sa.String(length=8), nullable=False),
+    sa.Column('value', sa.String(length=32), nullable=False),
+    sa.Column('n', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['directory_id'], ['catalog_directory.id'], name=op.f('fk_catalog_directory_count_directory_id_catalog_directory'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('directory_id', 'dimension', 'value', name=op.f('pk_catalog_directory_count'))
+    )
     for statement in SQLITE_FTS if op.get_bind().dialect.name == "sqlite" else POSTGRES_TRGM:
         op.execute(statement)
 
@@ -133,6 +141,7 @@ def downgrade() -> None:
         op.execute("DROP TABLE IF EXISTS resource_fts")
     else:
         op.execute("DROP INDEX IF EXISTS ix_catalog_resource_search_trgm")
+    op.drop_table('catalog_directory_count')
     op.drop_table('catalog_grant')
     op.drop_table('catalog_resource')
     op.drop_table('stored_file')
