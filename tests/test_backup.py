@@ -84,9 +84,11 @@ def test_a_sqlite_backup_restores_into_postgresql_with_identical_api_answers(tmp
     assert (tmp_path / "storage-pg" / "docs" / "预案.txt").read_text(encoding="utf-8") == "防汛预案"
 
     # New rows after a restore get fresh ids (the sequences moved past the restored ones).
+    with target.extensions["tongguan.engine"].connect() as conn:
+        highest = conn.scalar(text("SELECT max(id) FROM department"))
     res = target.test_client().post("/api/v1/departments", headers=headers,
                                     json={"code": "new-one", "name": "新部门", "level": "city"})
-    assert res.status_code == 201 and res.json["id"] == 30
+    assert res.status_code == 201 and res.json["id"] == highest + 1
 
     # And back again: PostgreSQL -> a new SQLite file.
     again = tmp_path / "again.zip"

@@ -264,3 +264,30 @@ def test_tag_values_on_resources_are_masked_in_search_results(session, actors, t
     mine = resource_search(session, actors["water"], q="责任人")  # the tag's owner department sees it clear
     assert present(session, actors["water"], mine.items)[0]["tags"][0]["value"] == "13812341234"
     assert resource_search(session, actors["manager"], q="13812341234").total == 0  # not searchable either
+
+
+def test_service_calls_behind_the_file_and_transfer_endpoints(session, actors, tree, roots, org, tmp_path):
+    """The service functions the upload, download, export and import views call."""
+    import io
+
+    from catalog.resources import io as transfer
+
+    m = actors["manager"]
+    docs = catalog.directory_create(session, m, {"parent_id": roots["document"].id, "name": "制度"})
+    r = catalog.resource_create(session, m, {"directory_id": docs.id, "code": "D-1", "name": "值班制度",
+                                             "owner_department_id": org["water"].id})
+    catalog.resource_upload(session, m, r.id, io.BytesIO("值班制度全文".encode()), "制度.txt", storage_path=str(tmp_path))
+    session.commit()
+    assert catalog.resource_download(session, m, r.id).file_id == r.file_id
+    catalog.resource_record_view(session, m, r.id)
+    session.commit()
+    session.refresh(r)
+    assert (r.use_count, r.view_count) == (1, 1)
+    with pytest.raises(NotFound):  # a directory one cannot see
+        catalog.directory_get(session, actors["street"], docs.id)
+    data, name = transfer.export_directory(session, m, docs.id, "json")
+    assert name == "制度.json"
+    doc = __import__("json").loads(data.read())
+    doc["resources"][0]["code"] = "D-2"
+    out = transfer.import_directory(session, m, docs.id, io.BytesIO(__import__("json").dumps(doc).encode()), "x.json")
+    assert out == {"created": 1, "updated": 0, "directories": 0}
