@@ -25,7 +25,8 @@ def bar(rows: list[dict], x: str, y: str, *, title: str = "", x_title: str = "",
     data = alt.Data(values=rows)
     base = alt.Chart(data).mark_bar(cornerRadiusEnd=3, color=PALETTE[0])
     cat = alt.X(f"{x}:N", title=x_title, sort="-y") if not horizontal else alt.Y(f"{x}:N", title=x_title, sort="-x")
-    val = alt.Y(f"{y}:Q", title=y_title) if not horizontal else alt.X(f"{y}:Q", title=y_title)
+    axis = alt.Axis(format="d", tickMinStep=1)  # counts: no 0.5 ticks
+    val = alt.Y(f"{y}:Q", title=y_title, axis=axis) if not horizontal else alt.X(f"{y}:Q", title=y_title, axis=axis)
     text = base.mark_text(align="left" if horizontal else "center", dx=3 if horizontal else 0,
                           dy=0 if horizontal else -6, color="#555").encode(text=f"{y}:Q")
     enc = {"y": cat, "x": val} if horizontal else {"x": cat, "y": val}
@@ -35,7 +36,8 @@ def bar(rows: list[dict], x: str, y: str, *, title: str = "", x_title: str = "",
 def line(rows: list[dict], x: str, y: str, *, title: str = "", x_title: str = "", y_title: str = "",
          width: int = 360, height: int = 220) -> str:
     chart = alt.Chart(alt.Data(values=rows)).mark_line(point=True, color=PALETTE[0]).encode(
-        x=alt.X(f"{x}:O", title=x_title, axis=alt.Axis(labelAngle=-40)), y=alt.Y(f"{y}:Q", title=y_title))
+        x=alt.X(f"{x}:O", title=x_title, axis=alt.Axis(labelAngle=-40)),
+        y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format="d", tickMinStep=1)))
     return _finish(chart, title, width, height)
 
 

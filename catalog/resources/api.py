@@ -121,7 +121,8 @@ class DirectoryChart(MethodView):
 
         s = stats.directory_stats(get_session(), current_actor(), directory_id, tz=current_app.config["TIMEZONE"])
         if chart == "by_month":
-            svg = charts.line(s["by_month"], "month", "count", title=_("每月新增"), y_title=_("资源数"))
+            svg = charts.line(s["by_month"], "month", "count", title=_("每月新增"), y_title=_("资源数"),
+                              width=760, height=200)
         elif chart == "most_used":
             svg = charts.bar([{"label": r["name"][:18], "count": r["use_count"]} for r in s["most_used"]],
                              "label", "count", title=_("使用最多"), x_title="", y_title=_("使用次数"))

@@ -300,9 +300,12 @@ def check_resource(session: Session, data: dict, r: Resource | None = None,
     if directory is None or directory.deleted_at is not None:
         errors.setdefault("directory_id", []).append("目录不存在")
     dept = merged.get("owner_department_id")
-    exists = departments.get(dept) if departments is not None else session.get(Department, dept) is not None
+    if dept is None:
+        exists = False
+    else:
+        exists = departments.get(dept) if departments is not None else session.get(Department, dept) is not None
     if not exists:
-        errors.setdefault("owner_department_id", []).append("所属部门不存在")
+        errors.setdefault("owner_department_id", []).append("所属部门不存在" if dept is not None else "请选择所属部门")
     for key, allowed in (("status", STATUSES), ("sharing", SHARING), ("update_cycle", UPDATE_CYCLES)):
         if key in data and data[key] not in allowed:
             errors.setdefault(key, []).append(f"取值须为 {', '.join(allowed)} 之一")

@@ -137,6 +137,12 @@ def test_export_round_trips_and_masks_tag_values(client, bearer, people, tree, a
     tags.set_value(session, system, tag.id, "resource", str(r.id), "13812341234")
     session.commit()
     h = bearer(people["manager"])  # city department: no grant for the tag
+    found = client.get("/api/v1/resources?q=值班表", headers=h).get_json()["items"][0]["tags"]
+    assert found == [{"tag_id": tag.id, "code": "duty_phone", "name": "值班电话", "value": "138****1234",
+                      "masked": True, "state": "published"}]
+    assert client.get("/api/v1/resources?q=13812341234", headers=h).get_json()["total"] == 0
+    one = client.get(f"/api/v1/resources/{r.id}", headers=h).get_json()
+    assert "13812341234" not in json.dumps(one, ensure_ascii=False)
     xlsx = client.get(f"/api/v1/directories/{tree['ops'].id}/export?format=xlsx", headers=h)
     assert xlsx.status_code == 200
     ws = load_workbook(io.BytesIO(xlsx.data))["资源"]
