@@ -58,3 +58,11 @@ def test_backup_and_restore_through_the_command(run, tmp_path, monkeypatch):
     assert "restored" in run("db", "restore", str(archive)).output
     refused = run("db", "restore", str(archive), ok=False)
     assert refused.exit_code != 0 and "not empty" in refused.output
+
+
+def test_jobs_run_once_per_tick_and_selftest(run):
+    run("db", "upgrade")
+    assert "jobs.selftest: done (attempt 1)" in run("jobs", "run", "jobs.selftest", "--tick", "cli-1").output
+    assert "jobs.selftest: skipped" in run("jobs", "run", "jobs.selftest", "--tick", "cli-1").output
+    assert "no job named nope" in run("jobs", "run", "nope", ok=False).output
+    assert "inprocess: RunOutcome(state='done'" in run("jobs", "selftest").output

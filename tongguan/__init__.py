@@ -44,6 +44,10 @@ def create_app(config: dict | None = None, *, check_db: bool | None = None) -> F
         db.check_revision(app.extensions["tongguan.engine"])
     from catalog import registry
 
+    from . import jobs
+
+    jobs.init_app(app)
+
     registry.init_app(app)  # built-in components register themselves (skipped before migrations)
     i18n.init_app(app)
     vite.init_app(app)

@@ -55,10 +55,63 @@ def serve(host, port, workers):
             self.cfg.set("timeout", 120)
 
         def load(self):
-            return _app()
+            application = _app()
+            application.extensions["tongguan.jobs"].start_scheduler()  # periodic jobs; each tick runs once
+            return application
 
     del app
     Server().run()
+
+
+@main.group()
+def jobs():
+    """Background jobs (in-process, or Celery workers over Redis)."""
+
+
+@jobs.command("worker")
+@click.option("--beat/--no-beat", default=False, help="also run the schedule of periodic jobs (one per cluster)")
+@click.option("--concurrency", default=2, show_default=True, type=int)
+@click.option("--queue", default=os.environ.get("TONGGUAN_CELERY_QUEUE", "tongguan"), show_default=True)
+def jobs_worker(beat, concurrency, queue):
+    """Run a Celery worker for JOB_BACKEND=celery (broker: CELERY_BROKER_URL)."""
+    app = _app()
+    from .jobs.worker import make_celery
+
+    celery = make_celery(app.config["CELERY_BROKER_URL"])
+    argv = ["worker", f"--concurrency={concurrency}", f"--queues={queue}", "--loglevel=INFO"]
+    if beat:
+        argv.append("--beat")
+    celery.worker_main(argv)
+
+
+@jobs.command("run")
+@click.argument("name")
+@click.option("--tick", default=None, help="the tick to run for (default: a new manual one)")
+def jobs_run(name, tick):
+    """Run one job now, in this process (a tick that already ran is skipped)."""
+    import uuid
+
+    from .jobs import JOBS, run
+
+    if name not in JOBS:
+        raise click.ClickException(f"no job named {name}; known: {', '.join(sorted(JOBS))}")
+    app = _app()
+    outcome = run(app.extensions["tongguan.sessionmaker"], name, tick or f"manual-{uuid.uuid4().hex[:12]}")
+    click.echo(f"{name}: {outcome.state} (attempt {outcome.attempts}) {outcome.result or ''}")
+
+
+@jobs.command("selftest")
+@click.option("--timeout", default=30, show_default=True, type=int)
+def jobs_selftest(timeout):
+    """Send a self-test job through the configured back end and wait for it."""
+    import uuid
+
+    from .jobs import submit
+
+    app = _app()
+    handle = submit(app, "jobs.selftest", f"selftest-{uuid.uuid4().hex[:12]}")
+    result = handle.result(timeout=timeout) if hasattr(handle, "done") else handle.get(timeout=timeout)
+    click.echo(f"{app.config['JOB_BACKEND']}: {result}")
 
 
 @main.group()

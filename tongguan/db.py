@@ -18,6 +18,7 @@ MODEL_MODULES = [
     "tongguan.accounts.models",
     "tongguan.audit.models",
     "tongguan.files.models",
+    "tongguan.jobs.models",
     "catalog.resources.models",
     "catalog.matters.models",
     "catalog.tags.models",
