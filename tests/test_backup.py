@@ -21,6 +21,10 @@ ENDPOINTS = [
     "/api/v1/tokens?include_revoked=true",
     "/api/v1/audit?per_page=200",
     "/api/v1/audit?action=department_update",
+    "/api/v1/data-sources",
+    "/api/v1/data-sources/1/preview?table=src_1",
+    "/api/v1/resources?q=积水点",
+    "/api/v1/directories/1/stats",
 ]
 
 
@@ -49,8 +53,15 @@ def fresh_postgres():
 
 
 def populate(app):
+    from runtime.sources import service as sources
+
     session = app.extensions["tongguan.sessionmaker"]()
     seed(session)
+    session.commit()
+    src = sources.source_create(session, Actor.system("test"), {"code": "pts", "name": "积水点", "kind": "file"},
+                                sources.Policy())
+    session.flush()
+    sources.source_upload(session, Actor.system("test"), src.id, "点位,深度\n滨湖路,12.5\n".encode(), "p.csv")
     session.commit()
     system = Actor.system("test")
     street = service.department_get(session, system, 3)

@@ -16,6 +16,7 @@ BLUEPRINTS = [
     "catalog.matters.api:blp",
     "catalog.tags.api:blp",
     "catalog.registry.api:blp",
+    "runtime.sources.api:blp",
 ]
 
 
@@ -38,6 +39,9 @@ def create_app(config: dict | None = None, *, check_db: bool | None = None) -> F
     config_mod.load(app, config)
     app.json.ensure_ascii = False  # Chinese stays readable in API answers
     logs.setup(app)
+    from . import crypto
+
+    crypto.configure(app.config["SECRET_KEY"])
     db.import_models()
     db.init_app(app)
     if check_db if check_db is not None else app.config["CHECK_MIGRATIONS"]:

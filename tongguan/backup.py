@@ -57,6 +57,15 @@ def _tables() -> list[Table]:
     return list(import_models().sorted_tables)
 
 
+def _file_tables(conn) -> dict[str, list[dict]]:
+    """The tables holding uploaded files' rows (data sources of kind file): not in the models,
+    described by their source's `fields`."""
+    from runtime.sources.models import DataSource
+
+    rows = conn.execute(select(DataSource.id, DataSource.fields).where(DataSource.kind == "file")).all()
+    return {f"src_{i}": fields for i, fields in rows if fields}
+
+
 def backup(engine: Engine, storage_path: str, archive: str) -> dict:
     """Write `archive`; returns counts."""
     summary = {"tables": 0, "rows": 0, "files": 0}
@@ -74,6 +83,17 @@ def backup(engine: Engine, storage_path: str, archive: str) -> dict:
             manifest["tables"][table.name] = rows
             summary["tables"] += 1
             summary["rows"] += rows
+        from runtime.sources.tabular import table_for
+
+        manifest["file_tables"] = {}
+        for name, fields in _file_tables(conn).items():
+            table = table_for(name, fields)
+            if not conn.dialect.has_table(conn, name):
+                continue
+            with zf.open(f"tables/{name}.jsonl", "w") as out:
+                for row in conn.execute(select(table).order_by(table.c._row)).mappings():
+                    out.write(json.dumps({k: _encode(v) for k, v in row.items()}, ensure_ascii=False).encode() + b"\n")
+            manifest["file_tables"][name] = fields
         root = Path(storage_path)
         if root.exists():
             for path in sorted(p for p in root.rglob("*") if p.is_file()):
@@ -148,6 +168,17 @@ def restore(engine: Engine, storage_path: str, archive: str) -> dict:
                 summary["tables"] += 1
                 summary["rows"] += len(rows)
                 _reset_sequence(conn, table)
+            from runtime.sources.tabular import table_for
+
+            for name, fields in manifest.get("file_tables", {}).items():
+                table = table_for(name, fields)
+                table.create(conn)
+                decoders = {c.name: _decoder(c) for c in table.columns}
+                with zf.open(f"tables/{name}.jsonl") as fh:
+                    rows = [{k: decoders[k](v) for k, v in json.loads(line).items() if k in decoders} for line in fh]
+                for start in range(0, len(rows), BATCH):
+                    conn.execute(insert(table), rows[start:start + BATCH])
+                summary["rows"] += len(rows)
         root = Path(storage_path)
         for rel in manifest["files"]:
             target = root / rel

@@ -26,6 +26,9 @@ DOCUMENTED: dict[str, tuple[object, str]] = {
     "MAX_CONTENT_LENGTH": (2 * 1024 * 1024, "Largest accepted request body in bytes (413 above)"),
     "UPLOAD_MAX_BYTES": (200 * 1024 * 1024, "Largest uploaded file (video, documents) in bytes; "
                                             "per-kind limits in `tongguan/files/kinds.py` are lower"),
+    "DATA_SOURCE_SQLITE_DIRS": ([], "Directories whose SQLite files may be registered as data sources "
+                                   "(JSON list; none by default: a SQLite source could read any file)"),
+    "HTTP_SOURCE_ALLOWED_HOSTS": ([], "Hosts on internal addresses that HTTP JSON sources may call (JSON list)"),
     "LOGIN_MAX_FAILURES": (5, "Bad passwords before a login is throttled"),
     "LOGIN_LOCKOUT_SECONDS": (900, "How long a throttled login stays locked"),
     "LOG_FORMAT": ("json", "`json` (one object per line) or `text`"),

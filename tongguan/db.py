@@ -19,6 +19,7 @@ MODEL_MODULES = [
     "tongguan.audit.models",
     "tongguan.files.models",
     "tongguan.jobs.models",
+    "runtime.sources.models",
     "catalog.resources.models",
     "catalog.matters.models",
     "catalog.tags.models",
@@ -27,7 +28,7 @@ MODEL_MODULES = [
 
 # Database objects made by migrations but not described by the models (search indexes):
 # autogenerate and the models-match-migrations test leave them alone.
-UNMANAGED_PREFIXES = ("resource_fts", "ix_catalog_resource_search_trgm")
+UNMANAGED_PREFIXES = ("resource_fts", "ix_catalog_resource_search_trgm", "src_")  # src_: uploaded files' rows
 
 
 def include_name(name, type_, parent_names) -> bool:

@@ -46,15 +46,18 @@ PERMISSIONS: dict[str, str] = {
     "tag.approve": "grant or refuse applications for tags",
     "component.read": "browse the component library",
     "component.manage": "register and change components",
+    "data.read": "browse data sources, data services and indicators",
+    "data.manage": "register data sources and build data services and indicators",
 }
 
-_READER = {"org.read", "token.own", "catalog.read", "matter.read", "tag.read", "tag.apply", "component.read"}
+_READER = {"org.read", "token.own", "catalog.read", "matter.read", "tag.read", "tag.apply", "component.read",
+           "data.read"}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset(PERMISSIONS),
     "catalog_manager": frozenset(_READER | {
         "catalog.write", "catalog.admin", "matter.manage", "tag.manage", "tag.approve", "component.manage"}),
-    "data_operator": frozenset(_READER | {"catalog.write", "tag.manage"}),
+    "data_operator": frozenset(_READER | {"catalog.write", "tag.manage", "data.manage"}),
     "author": frozenset(_READER | {"catalog.write"}),
     "handler": frozenset(_READER),
     "leader": frozenset(_READER | {"audit.read"}),

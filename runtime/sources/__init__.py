@@ -1,0 +1,1 @@
+"""Data sources (数据源): SQL databases, uploaded files, HTTP JSON APIs."""

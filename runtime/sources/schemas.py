@@ -1,0 +1,85 @@
+"""Marshmallow schemas of data sources."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from tongguan.schemas import BaseSchema, PageArgs, page_of
+
+from .models import FIELD_TYPES, KINDS
+
+_code = fields.Str(validate=validate.Regexp(r"^[a-z][a-z0-9_]{1,63}$",
+                                            error="编码须以小写字母开头，只含小写字母、数字和下划线，2–64 个字符"))
+
+
+class SourceBase(BaseSchema):
+    code = _code
+    name = fields.Str(validate=validate.Length(min=1, max=200))
+    description = fields.Str(validate=validate.Length(max=2000))
+    owner_department_id = fields.Int(validate=validate.Range(min=1, max=2147483647), allow_none=True)
+    url = fields.Str(validate=validate.Length(min=1, max=2000),
+                     metadata={"description": "SQL: a SQLAlchemy URL (its password is stored encrypted); HTTP: the API"})
+    keep_password = fields.Bool(metadata={"description": "SQL: false drops the stored password when the URL has none"})
+    auth_header = fields.Str(validate=validate.Length(max=2000), load_only=True,
+                             metadata={"description": "HTTP: Authorization header value, stored encrypted"})
+    json_path = fields.Str(validate=validate.Length(max=200))
+    timeout_s = fields.Float(validate=validate.Range(min=0.5, max=60))
+    max_bytes = fields.Int(validate=validate.Range(min=1024, max=50_000_000))
+
+
+class FieldIn(BaseSchema):
+    name = fields.Str(required=True, validate=validate.Length(min=1, max=63))
+    type = fields.Str(required=True, validate=validate.OneOf(list(FIELD_TYPES)))
+
+
+class SourceCreate(SourceBase):
+    code = fields.Str(required=True, validate=_code.validate)
+    columns = fields.List(fields.Nested(FieldIn), validate=validate.Length(max=200), data_key="fields",
+                          metadata={"description": "file sources: the columns and their types (else inferred)"})
+    name = fields.Str(required=True, validate=validate.Length(min=1, max=200))
+    kind = fields.Str(required=True, validate=validate.OneOf(list(KINDS)))
+
+
+class SourceUpdate(SourceBase):
+    pass
+
+
+class SourceQuery(PageArgs):
+    kind = fields.Str(validate=validate.OneOf(list(KINDS)))
+    q = fields.Str(validate=validate.Length(max=100))
+
+
+class FieldOut(Schema):
+    name = fields.Str()
+    type = fields.Str()
+
+
+class SourceOut(Schema):
+    id = fields.Int()
+    code = fields.Str()
+    name = fields.Str()
+    description = fields.Str()
+    kind = fields.Str()
+    owner_department_id = fields.Int(allow_none=True)
+    config = fields.Dict(metadata={"description": "what may be shown: URLs without passwords, limits"})
+    has_secret = fields.Function(lambda s: bool(s.secret))
+    fields_ = fields.List(fields.Nested(FieldOut), data_key="fields", attribute="fields")
+    status = fields.Str()
+    last_checked_at = fields.AwareDateTime(allow_none=True)
+    last_error = fields.Str()
+    row_count = fields.Int(allow_none=True)
+    version = fields.Int()
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+
+
+SourcePage = page_of(SourceOut, "SourcePage")
+
+
+class TableOut(Schema):
+    name = fields.Str()
+    columns = fields.List(fields.Dict())
+
+
+class PreviewQuery(BaseSchema):
+    table = fields.Str(required=True, validate=validate.Length(min=1, max=200))
+    limit = fields.Int(load_default=20, validate=validate.Range(min=1, max=200))
