@@ -17,6 +17,7 @@ BLUEPRINTS = [
     "catalog.tags.api:blp",
     "catalog.registry.api:blp",
     "runtime.sources.api:blp",
+    "runtime.services.api:blp",
 ]
 
 

@@ -26,6 +26,23 @@ class Parser(FlaskParser):
 class Api(flask_smorest.Api):
     DEFAULT_ERROR_RESPONSE_NAME = "Problem"  # every error is problem+json, documented once
 
+    # Callables returning {path: path item} added to the document at each request: routes whose
+    # list lives in the database (each online data service is its own operation).
+    dynamic_paths: list = []
+
+    def _openapi_json(self):
+        import copy
+
+        import flask
+
+        doc = self.spec.to_dict()
+        if self.dynamic_paths:
+            doc = copy.deepcopy(doc)
+            for provider in self.dynamic_paths:
+                doc["paths"].update(provider())
+        return flask.current_app.response_class(flask.json.dumps(doc, indent=2, sort_keys=False),
+                                                mimetype="application/json")
+
 
 api = Api(
     spec_kwargs={

@@ -20,6 +20,7 @@ MODEL_MODULES = [
     "tongguan.files.models",
     "tongguan.jobs.models",
     "runtime.sources.models",
+    "runtime.services.models",
     "catalog.resources.models",
     "catalog.matters.models",
     "catalog.tags.models",

@@ -10,7 +10,7 @@ from tongguan.errors import Invalid
 
 from . import service
 from .models import DataSource
-from .schemas import PreviewQuery, SourceCreate, SourceOut, SourcePage, SourceQuery, SourceUpdate, TableOut
+from .schemas import DataSourcePreviewQuery, DataSourceCreate, DataSourceOut, DataSourcePage, DataSourceQuery, DataSourceUpdate, DataSourceTable
 
 blp = Blueprint("data_sources", __name__, url_prefix="/api/v1", description="Data sources (数据源)")
 ID = "<int(min=1, max=2147483647):source_id>"
@@ -23,14 +23,14 @@ def policy() -> service.Policy:
 
 @blp.route("/data-sources")
 class Sources(MethodView):
-    @blp.arguments(SourceQuery, location="query")
-    @blp.response(200, SourcePage)
+    @blp.arguments(DataSourceQuery, location="query")
+    @blp.response(200, DataSourcePage)
     def get(self, args):
         """List data sources."""
         return service.source_list(get_session(), current_actor(), **args)
 
-    @blp.arguments(SourceCreate)
-    @blp.response(201, SourceOut)
+    @blp.arguments(DataSourceCreate)
+    @blp.response(201, DataSourceOut)
     def post(self, data):
         """Register a source; SQL and HTTP sources are tested before they are kept."""
         db = get_session()
@@ -41,14 +41,14 @@ class Sources(MethodView):
 
 @blp.route(f"/data-sources/{ID}")
 class SourceItem(MethodView):
-    @blp.response(200, SourceOut)
+    @blp.response(200, DataSourceOut)
     def get(self, source_id):
         """One source (never its password); the ETag is needed to change it."""
         return with_etag(service.source_get(get_session(), current_actor(), source_id))
 
     @if_match(DataSource, "source_id")
-    @blp.arguments(SourceUpdate)
-    @blp.response(200, SourceOut)
+    @blp.arguments(DataSourceUpdate)
+    @blp.response(200, DataSourceOut)
     def patch(self, data, source_id, if_version):
         """Change a source; a new URL or password is tested first."""
         db = get_session()
@@ -67,7 +67,7 @@ class SourceItem(MethodView):
 
 @blp.route(f"/data-sources/{ID}/test")
 class SourceTest(MethodView):
-    @blp.response(200, SourceOut)
+    @blp.response(200, DataSourceOut)
     def post(self, source_id):
         """Test the connection (or fetch) again; the outcome is in `status` and `last_error`."""
         db = get_session()
@@ -78,7 +78,7 @@ class SourceTest(MethodView):
 
 @blp.route(f"/data-sources/{ID}/tables")
 class SourceTables(MethodView):
-    @blp.response(200, TableOut(many=True))
+    @blp.response(200, DataSourceTable(many=True))
     def get(self, source_id):
         """The tables and columns the source offers."""
         return service.source_tables(get_session(), current_actor(), source_id, policy())
@@ -86,7 +86,7 @@ class SourceTables(MethodView):
 
 @blp.route(f"/data-sources/{ID}/preview")
 class SourcePreview(MethodView):
-    @blp.arguments(PreviewQuery, location="query")
+    @blp.arguments(DataSourcePreviewQuery, location="query")
     @blp.response(200, {"type": "array", "items": {"type": "object"}})
     def get(self, args, source_id):
         """The first rows of one table."""
@@ -97,7 +97,7 @@ class SourcePreview(MethodView):
 
 @blp.route(f"/data-sources/{ID}/upload")
 class SourceUpload(MethodView):
-    @blp.response(200, SourceOut)
+    @blp.response(200, DataSourceOut)
     def post(self, source_id):
         """Load a CSV, XLSX or JSON file (multipart field `file`) into a file source, replacing its rows.
         All or nothing: the answer to a bad file lists every bad row."""

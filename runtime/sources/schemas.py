@@ -11,7 +11,7 @@ _code = fields.Str(validate=validate.Regexp(r"^[a-z][a-z0-9_]{1,63}$",
                                             error="编码须以小写字母开头，只含小写字母、数字和下划线，2–64 个字符"))
 
 
-class SourceBase(BaseSchema):
+class DataSourceBase(BaseSchema):
     code = _code
     name = fields.Str(validate=validate.Length(min=1, max=200))
     description = fields.Str(validate=validate.Length(max=2000))
@@ -26,34 +26,34 @@ class SourceBase(BaseSchema):
     max_bytes = fields.Int(validate=validate.Range(min=1024, max=50_000_000))
 
 
-class FieldIn(BaseSchema):
+class DataSourceFieldIn(BaseSchema):
     name = fields.Str(required=True, validate=validate.Length(min=1, max=63))
     type = fields.Str(required=True, validate=validate.OneOf(list(FIELD_TYPES)))
 
 
-class SourceCreate(SourceBase):
+class DataSourceCreate(DataSourceBase):
     code = fields.Str(required=True, validate=_code.validate)
-    columns = fields.List(fields.Nested(FieldIn), validate=validate.Length(max=200), data_key="fields",
+    columns = fields.List(fields.Nested(DataSourceFieldIn), validate=validate.Length(max=200), data_key="fields",
                           metadata={"description": "file sources: the columns and their types (else inferred)"})
     name = fields.Str(required=True, validate=validate.Length(min=1, max=200))
     kind = fields.Str(required=True, validate=validate.OneOf(list(KINDS)))
 
 
-class SourceUpdate(SourceBase):
+class DataSourceUpdate(DataSourceBase):
     pass
 
 
-class SourceQuery(PageArgs):
+class DataSourceQuery(PageArgs):
     kind = fields.Str(validate=validate.OneOf(list(KINDS)))
     q = fields.Str(validate=validate.Length(max=100))
 
 
-class FieldOut(Schema):
+class DataSourceField(Schema):
     name = fields.Str()
     type = fields.Str()
 
 
-class SourceOut(Schema):
+class DataSourceOut(Schema):
     id = fields.Int()
     code = fields.Str()
     name = fields.Str()
@@ -62,7 +62,7 @@ class SourceOut(Schema):
     owner_department_id = fields.Int(allow_none=True)
     config = fields.Dict(metadata={"description": "what may be shown: URLs without passwords, limits"})
     has_secret = fields.Function(lambda s: bool(s.secret))
-    fields_ = fields.List(fields.Nested(FieldOut), data_key="fields", attribute="fields")
+    fields_ = fields.List(fields.Nested(DataSourceField), data_key="fields", attribute="fields")
     status = fields.Str()
     last_checked_at = fields.AwareDateTime(allow_none=True)
     last_error = fields.Str()
@@ -72,14 +72,14 @@ class SourceOut(Schema):
     updated_at = fields.AwareDateTime()
 
 
-SourcePage = page_of(SourceOut, "SourcePage")
+DataSourcePage = page_of(DataSourceOut, "DataSourcePage")
 
 
-class TableOut(Schema):
+class DataSourceTable(Schema):
     name = fields.Str()
     columns = fields.List(fields.Dict())
 
 
-class PreviewQuery(BaseSchema):
+class DataSourcePreviewQuery(BaseSchema):
     table = fields.Str(required=True, validate=validate.Length(min=1, max=200))
     limit = fields.Int(load_default=20, validate=validate.Range(min=1, max=200))

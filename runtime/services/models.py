@@ -1,0 +1,63 @@
+"""Data services, their archived versions and who may call them."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from runtime.sources.models import DataSource
+from tongguan.accounts.models import Versioned
+from tongguan.db import Base, JSONType, UTCDateTime, utcnow
+
+STATES = {"draft": ("草稿", "Draft"), "online": ("上线", "Online"), "offline": ("下线", "Offline")}
+KINDS = {"sql": ("参数化查询", "Parameterised SELECT"), "table": ("数据表查询", "Table query")}
+PARAM_TYPES = ("string", "integer", "number", "boolean", "date", "datetime")
+
+
+class DataService(Versioned, Base):
+    __tablename__ = "data_service"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    source_id: Mapped[int] = mapped_column(ForeignKey("data_source.id", ondelete="RESTRICT"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    definition: Mapped[dict] = mapped_column(JSONType, default=dict)  # sql: {"sql"}; table: {"table", "columns", ...}
+    params: Mapped[list] = mapped_column(JSONType, default=list)  # [{name, type, default, required, description}]
+    output: Mapped[list] = mapped_column(JSONType, default=list)  # [{name, type}] as last run
+    state: Mapped[str] = mapped_column(String(8), default="draft")
+    revision: Mapped[int] = mapped_column(Integer, default=1)  # the definition's number; each change archives one
+    owner_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id", ondelete="RESTRICT"))
+    created_by: Mapped[int | None] = mapped_column(Integer)
+
+    source: Mapped[DataSource] = relationship(lazy="joined")
+
+
+class DataServiceRevision(Base):
+    """A definition as it was: every change archives the one it replaces."""
+
+    __tablename__ = "data_service_revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("data_service.id", ondelete="CASCADE"), index=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    snapshot: Mapped[dict] = mapped_column(JSONType)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (UniqueConstraint("service_id", "revision"),)
+
+
+class DataServiceGrant(Base):
+    """A department allowed to call an online service (besides the owner department and data managers)."""
+
+    __tablename__ = "data_service_grant"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("data_service.id", ondelete="CASCADE"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id", ondelete="CASCADE"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("service_id", "department_id"),)

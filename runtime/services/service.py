@@ -1,0 +1,380 @@
+"""Data services: define, version, publish, authorise and call.
+
+A service is a source plus a query: a read-only parameterised SELECT (sql), or a table
+with chosen columns, order and limit (table). Every change archives the definition it
+replaces; only online services can be called, by data managers, the owner department
+and departments granted access.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import threading
+
+from sqlalchemy import select, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from runtime.sources import tabular
+from runtime.sources.models import DataSource
+from runtime.sources.service import _secret
+from runtime.sources.sqlconn import engine_for
+from tongguan.accounts.models import Department
+from tongguan.errors import Conflict, Forbidden, Invalid, NotFound
+from tongguan.pagination import Page, check_version, paginate
+from tongguan.permissions import Actor, action
+
+from . import sqlcheck
+from .models import PARAM_TYPES, STATES, DataService, DataServiceGrant, DataServiceRevision
+
+MAX_ROWS = 10_000
+TIMEOUT_MS = 15_000
+MOVES = {("draft", "online"), ("online", "offline"), ("offline", "online"), ("offline", "draft")}
+
+_engines: dict[tuple[int, int], Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def _engine(src: DataSource) -> Engine:
+    """One pooled engine per source version (a changed URL or password gets a new one)."""
+    key = (src.id, src.version)
+    with _engines_lock:
+        engine = _engines.get(key)
+        if engine is None:
+            for old in [k for k in _engines if k[0] == src.id]:
+                _engines.pop(old).dispose()
+            engine = _engines[key] = engine_for(src.config["url"], _secret(src).get("password"))
+        return engine
+
+
+def _service(session: Session, service_id: int) -> DataService:
+    svc = session.get(DataService, service_id)
+    if svc is None:
+        raise NotFound(f"Data service {service_id} does not exist.")
+    return svc
+
+
+def _by_code(session: Session, code: str) -> DataService:
+    svc = session.scalar(select(DataService).where(DataService.code == code))
+    if svc is None:
+        raise NotFound(f"Data service {code} does not exist.")
+    return svc
+
+
+def _snapshot(svc: DataService) -> dict:
+    return {"code": svc.code, "name": svc.name, "description": svc.description, "source": svc.source.code,
+            "kind": svc.kind, "definition": svc.definition, "params": svc.params, "output": svc.output,
+            "state": svc.state, "revision": svc.revision}
+
+
+# --- checking and running -------------------------------------------------------------
+
+
+def _check(session: Session, svc: DataService) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    src = svc.source
+    names = [p["name"] for p in svc.params]
+    if len(set(names)) != len(names):
+        errors["params"] = ["参数名重复"]
+    for i, p in enumerate(svc.params):
+        if p.get("type") not in PARAM_TYPES:
+            errors.setdefault(f"params.{i}.type", []).append(f"取值须为 {', '.join(PARAM_TYPES)} 之一")
+        elif p.get("default") is not None:
+            try:
+                tabular.coerce(p["default"], p["type"])
+            except (ValueError, TypeError):
+                errors.setdefault(f"params.{i}.default", []).append(f"默认值不是{tabular.TYPE_LABELS[p['type']]}")
+    if svc.kind == "sql":
+        if src.kind != "sql":
+            errors["kind"] = ["参数化查询只能用于 SQL 数据库类数据源"]
+            return errors
+        problems, placeholders = sqlcheck.check(svc.definition.get("sql", ""), src.config["url"].split("+")[0]
+                                                .split(":")[0])
+        if problems:
+            errors["definition.sql"] = problems
+        missing = sorted(placeholders - set(names))
+        if missing:
+            errors.setdefault("params", []).append(f"查询中的参数未声明：{', '.join(missing)}")
+        unused = sorted(set(names) - placeholders)
+        if unused and not problems:
+            errors.setdefault("params", []).append(f"声明的参数未在查询中使用：{', '.join(unused)}")
+    elif svc.kind == "table":
+        table = svc.definition.get("table")
+        if src.kind == "http":
+            errors["kind"] = ["HTTP 接口类数据源请直接预览；数据表查询用于数据库和上传文件"]
+        elif src.kind == "file" and table != src.file_table:
+            errors["definition.table"] = [f"上传文件类数据源的表为 {src.file_table}"]
+        if svc.params:
+            errors.setdefault("params", []).append("数据表查询暂不接受参数")
+    else:
+        errors["kind"] = ["取值须为 sql 或 table"]
+    return errors
+
+
+def _json(value):
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, bytes | memoryview):
+        return None
+    return value
+
+
+def _type_of(values) -> str:
+    for v in values:
+        if v is None:
+            continue
+        if isinstance(v, bool):
+            return "boolean"
+        if isinstance(v, int):
+            return "integer"
+        if isinstance(v, float | decimal.Decimal):
+            return "number"
+        if isinstance(v, dt.datetime):
+            return "datetime"
+        if isinstance(v, dt.date):
+            return "date"
+        return "string"
+    return "string"
+
+
+def _bind(svc: DataService, given: dict) -> dict:
+    values, errors = {}, {}
+    known = {p["name"]: p for p in svc.params}
+    for name in given:
+        if name not in known:
+            errors[name] = [f"未知参数 {name}"]
+    for name, p in known.items():
+        raw = given.get(name, p.get("default"))
+        if raw is None:
+            if p.get("required"):
+                errors[name] = ["必填参数"]
+            values[name] = None
+            continue
+        try:
+            values[name] = tabular.coerce(raw, p["type"])
+        except (ValueError, TypeError):
+            errors[name] = [f"“{raw}”不是{tabular.TYPE_LABELS[p['type']]}"]
+    if errors:
+        raise Invalid("The parameters are not valid.", errors)
+    return values
+
+
+def _execute(session: Session, svc: DataService, params: dict, limit: int) -> dict:
+    src, limit = svc.source, max(1, min(limit, MAX_ROWS))
+    if svc.kind == "table":
+        columns = svc.definition.get("columns") or []
+        if src.kind == "file":
+            table = tabular.table_for(src.file_table, src.fields)
+            cols = [table.c[c] for c in (columns or [f["name"] for f in src.fields]) if c in table.c]
+            stmt = select(*cols).order_by(table.c._row).limit(limit + 1)
+            result = session.execute(stmt)
+            return _collect(result, limit)
+        from sqlalchemy import MetaData, Table
+
+        engine = _engine(src)
+        try:
+            table = Table(svc.definition["table"], MetaData(), autoload_with=engine)
+        except SQLAlchemyError as exc:
+            raise Invalid("The table cannot be read.", {"definition.table": [f"无法读取表：{_reason(exc)}"]}) from exc
+        unknown = [c for c in columns if c not in table.c]
+        if unknown:
+            raise Invalid("Unknown columns.", {"definition.columns": [f"表中没有列：{', '.join(unknown)}"]})
+        stmt = select(*[table.c[c] for c in columns]) if columns else select(table)
+        with engine.connect() as conn:
+            return _collect(conn.execute(stmt.limit(limit + 1)), limit)
+    engine = _engine(src)
+    try:
+        with engine.connect() as conn:
+            if engine.dialect.name == "postgresql":  # belt and braces beside the parse check
+                conn.execute(text("SET TRANSACTION READ ONLY"))
+                conn.execute(text(f"SET LOCAL statement_timeout = {TIMEOUT_MS}"))
+            result = conn.execute(text(svc.definition["sql"]).bindparams(**params))
+            out = _collect(result, limit)
+            conn.rollback()
+            return out
+    except SQLAlchemyError as exc:
+        raise Invalid("The query failed.", {"definition.sql": [f"查询执行失败：{_reason(exc)}"]}) from exc
+
+
+def _reason(exc: Exception) -> str:
+    return str(getattr(exc, "orig", None) or exc).splitlines()[0][:300]
+
+
+def _collect(result, limit: int) -> dict:
+    keys = list(result.keys())
+    rows = result.fetchmany(limit + 1)
+    truncated = len(rows) > limit
+    rows = rows[:limit]
+    columns = [{"name": k, "type": _type_of([r[i] for r in rows])} for i, k in enumerate(keys)]
+    return {"columns": columns, "rows": [{k: _json(v) for k, v in zip(keys, r)} for r in rows],
+            "truncated": truncated}
+
+
+def _validate_and_probe(session: Session, svc: DataService) -> None:
+    errors = _check(session, svc)
+    if errors:
+        raise Invalid("The data service is not valid.", errors)
+    defaults = {p["name"]: p.get("default") for p in svc.params if p.get("default") is not None}
+    if all(p.get("default") is not None or not p.get("required") for p in svc.params):
+        probe = _execute(session, svc, _bind(svc, defaults), 20)
+        svc.output = probe["columns"]
+
+
+# --- the actions -------------------------------------------------------------------------
+
+
+@action("data.read")
+def service_list(session: Session, actor: Actor, *, q=None, state=None, source_id=None, page=1, per_page=50) -> Page:
+    stmt = select(DataService).order_by(DataService.code)
+    if q:
+        stmt = stmt.where(DataService.name.ilike(f"%{q}%") | DataService.code.ilike(f"%{q}%"))
+    if state:
+        stmt = stmt.where(DataService.state == state)
+    if source_id:
+        stmt = stmt.where(DataService.source_id == source_id)
+    return paginate(session, stmt, page, per_page)
+
+
+@action("data.read")
+def service_get(session: Session, actor: Actor, service_id: int) -> DataService:
+    return _service(session, service_id)
+
+
+@action("data.manage")
+def service_create(session: Session, actor: Actor, data: dict) -> DataService:
+    """A new draft service; its query is checked and tried with the parameters' defaults."""
+    errors = {}
+    if session.scalar(select(DataService.id).where(DataService.code == data["code"])) is not None:
+        errors["code"] = [f"编码 {data['code']} 已被使用"]
+    src = session.get(DataSource, data["source_id"])
+    if src is None:
+        errors["source_id"] = ["数据源不存在"]
+    if errors:
+        raise Invalid("The data service is not valid.", errors)
+    svc = DataService(code=data["code"], name=data["name"], description=data.get("description", ""),
+                      source_id=src.id, kind=data["kind"], definition=data.get("definition", {}),
+                      params=data.get("params", []), state="draft", revision=1, created_by=actor.id,
+                      owner_department_id=data.get("owner_department_id", actor.department_id))
+    svc.source = src
+    _validate_and_probe(session, svc)
+    session.add(svc)
+    return svc
+
+
+@action("data.manage")
+def service_update(session: Session, actor: Actor, service_id: int, data: dict,
+                   if_version: int | None = None) -> DataService:
+    """Change a service: the definition it had is archived as a revision first."""
+    svc = _service(session, service_id)
+    check_version(svc, if_version)
+    session.add(DataServiceRevision(service_id=svc.id, revision=svc.revision, snapshot=_snapshot(svc),
+                                    created_by=actor.id))
+    for key in ("name", "description", "definition", "params", "owner_department_id"):
+        if key in data:
+            setattr(svc, key, data[key])
+    if "source_id" in data:
+        src = session.get(DataSource, data["source_id"])
+        if src is None:
+            raise Invalid("The data service is not valid.", {"source_id": ["数据源不存在"]})
+        svc.source_id, svc.source = src.id, src
+    svc.revision += 1
+    _validate_and_probe(session, svc)
+    return svc
+
+
+@action("data.manage")
+def service_set_state(session: Session, actor: Actor, service_id: int, state: str,
+                      if_version: int | None = None) -> DataService:
+    """draft → online → offline → online (or back to draft)."""
+    svc = _service(session, service_id)
+    check_version(svc, if_version)
+    if (svc.state, state) not in MOVES:
+        raise Invalid("This state change is not allowed.", {"state": [
+            f"不能从“{STATES[svc.state][0]}”变为“{STATES.get(state, (state,))[0]}”"]})
+    if state == "online":
+        _validate_and_probe(session, svc)
+    svc.state = state
+    return svc
+
+
+@action("data.read")
+def service_revisions(session: Session, actor: Actor, service_id: int) -> list[dict]:
+    """Archived definitions, newest first (the current one is the service itself)."""
+    _service(session, service_id)
+    rows = session.scalars(select(DataServiceRevision).where(DataServiceRevision.service_id == service_id)
+                           .order_by(DataServiceRevision.revision.desc()))
+    return [{"revision": r.revision, "snapshot": r.snapshot, "created_at": r.created_at, "created_by": r.created_by}
+            for r in rows]
+
+
+@action("data.manage")
+def service_preview(session: Session, actor: Actor, service_id: int, params: dict, limit: int = 20) -> dict:
+    """Run any service, in any state, for its builder's live preview."""
+    svc = _service(session, service_id)
+    return _execute(session, svc, _bind(svc, params), limit)
+
+
+def _may_call(session: Session, actor: Actor, svc: DataService) -> bool:
+    if actor.can("data.manage") or (svc.owner_department_id and svc.owner_department_id == actor.department_id):
+        return True
+    if actor.department_id is None:
+        return False
+    return session.scalar(select(DataServiceGrant.id).where(
+        DataServiceGrant.service_id == svc.id, DataServiceGrant.department_id == actor.department_id)) is not None
+
+
+@action("data.read")
+def service_call(session: Session, actor: Actor, code: str, params: dict, limit: int = 1000) -> dict:
+    """Call an online service by code with its parameters."""
+    svc = _by_code(session, code)
+    if svc.state != "online":
+        raise Conflict(f"数据服务 {code} 未上线（当前：{STATES[svc.state][0]}）")
+    if not _may_call(session, actor, svc):
+        raise Forbidden(f"Your department is not authorised to call data service {code}.")
+    out = _execute(session, svc, _bind(svc, params), limit)
+    return {"service": svc.code, "revision": svc.revision, **out}
+
+
+@action("data.manage")
+def service_grant(session: Session, actor: Actor, service_id: int, department_id: int, allow: bool = True) -> list[int]:
+    """Allow (or stop) a department calling the service; returns the departments allowed."""
+    svc = _service(session, service_id)
+    if session.get(Department, department_id) is None:
+        raise Invalid("No such department.", {"department_id": ["部门不存在"]})
+    row = session.scalar(select(DataServiceGrant).where(DataServiceGrant.service_id == svc.id,
+                                                        DataServiceGrant.department_id == department_id))
+    if allow and row is None:
+        session.add(DataServiceGrant(service_id=svc.id, department_id=department_id))
+    elif not allow and row is not None:
+        session.delete(row)
+    session.flush()
+    return list(session.scalars(select(DataServiceGrant.department_id).where(DataServiceGrant.service_id == svc.id)
+                                .order_by(DataServiceGrant.department_id)))
+
+
+@action("data.read")
+def service_export(session: Session, actor: Actor, service_id: int) -> dict:
+    """A service as a JSON document (`tongguan/data-service@1`), to import elsewhere."""
+    svc = _service(session, service_id)
+    snap = _snapshot(svc)
+    return {"schema": "tongguan/data-service@1", **{k: v for k, v in snap.items() if k not in ("state", "revision")}}
+
+
+@action("data.manage")
+def service_import(session: Session, actor: Actor, doc: dict) -> DataService:
+    """Create (or update, by code) a service from an exported document; its source is found by code."""
+    if not isinstance(doc, dict) or doc.get("schema") != "tongguan/data-service@1":
+        raise Invalid("Not a data service document.", {"schema": ["不是 tongguan/data-service@1 文档"]})
+    src = session.scalar(select(DataSource).where(DataSource.code == doc.get("source")))
+    if src is None:
+        raise Invalid("Unknown source.", {"source": [f"数据源 {doc.get('source')} 不存在，请先登记"]})
+    data = {"code": doc.get("code"), "name": doc.get("name"), "description": doc.get("description", ""),
+            "source_id": src.id, "kind": doc.get("kind"), "definition": doc.get("definition") or {},
+            "params": doc.get("params") or []}
+    existing = session.scalar(select(DataService).where(DataService.code == data["code"]))
+    if existing is not None:
+        return service_update(session, actor, existing.id, {k: v for k, v in data.items() if k not in ("code", "kind")})
+    return service_create(session, actor, data)
