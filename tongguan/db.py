@@ -92,6 +92,9 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
+            import dsl
+
+            dsl.register_sqlite_functions(dbapi_conn)  # round, percentile, date_trunc as the DSL means them
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
