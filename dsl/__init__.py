@@ -14,11 +14,11 @@ from .ast import (Aggregate, Between, Binary, Call, Expr, Field, In, IsNull, Lit
 from .errors import DslError
 from .parser import FUNCTIONS, MAX_DEPTH, MAX_LENGTH, MAX_NODES, parse
 from .python import aggregate, evaluate, matches
-from .sql import aggregate_select, infer_fields, register_sqlite_functions, run_aggregate, to_sql
+from .sql import aggregate_select, aggregate_select_many, infer_fields, register_sqlite_functions, run_aggregate, to_sql
 from .types import FIELD_TYPES, check
 
 __all__ = [
-    "parse", "check", "evaluate", "matches", "aggregate", "to_sql", "aggregate_select", "run_aggregate",
+    "parse", "check", "evaluate", "matches", "aggregate", "to_sql", "aggregate_select", "aggregate_select_many", "run_aggregate",
     "register_sqlite_functions", "infer_fields", "DslError", "FIELD_TYPES", "FUNCTIONS",
     "MAX_LENGTH", "MAX_DEPTH", "MAX_NODES",
     "Expr", "Pos", "Literal", "Now", "Today", "Field", "Unary", "Binary", "In", "Between", "IsNull", "Call",

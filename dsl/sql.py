@@ -494,6 +494,49 @@ def aggregate_select(expr: Expr, selectable, columns: Mapping[str, Any], *, time
     return stmt
 
 
+def aggregate_select_many(exprs: Mapping[str, Expr], selectable, columns: Mapping[str, Any], *,
+                          group_by: tuple[str, ...] = (), window: dt.timedelta | None = None, time_column: Any = None,
+                          now: dt.datetime | None = None, max_rows: int = 1000,
+                          fields: Mapping[str, str] | None = None) -> sa.Select:
+    """Several aggregate expressions over the same rows, window and grouping in ONE select: a column
+    per group field and a column per label of `exprs`. The expressions' own `over`/`by` suffixes must be
+    absent or equal to `window`/`group_by` (the caller groups indicators that share them)."""
+    if not 1 <= max_rows <= MAX_ROWS_CAP:
+        raise ValueError(f"max_rows must be between 1 and {MAX_ROWS_CAP}")
+    values, comp = [], None
+    for label, expr in exprs.items():
+        inner, own_window, own_group = unwrap(expr)
+        try:
+            comp = _Compiler(expr, columns, fields, now)
+            if not inner.is_aggregate:
+                raise DslError("不是聚合表达式（需要 count()、sum(x) 等）",
+                               "not an aggregate expression (use count(), sum(x), ...)", expr.pos.line, expr.pos.column)
+            value = comp.compile(inner)
+        except DslError as exc:
+            raise exc.with_source(expr.source) if expr.source is not None else exc
+        values.append(sa.type_coerce(value, SA_TYPES.get(comp.result_type, sa.Integer())).label(label))
+    if comp is None:
+        raise ValueError("no expressions")
+    group_cols = [(name, columns[name]) for name in group_by]
+    stmt = sa.select(*[col.label(name) for name, col in group_cols], *values).select_from(selectable)
+    if window is not None:
+        if time_column is None:
+            raise ValueError("a window needs time_column")
+        tcol = columns[time_column] if isinstance(time_column, str) else time_column
+        tkind = field_type_of(tcol.type) or "datetime"
+        start = comp.bind(comp.now - window, "datetime")
+        end = comp.bind(comp.now, "datetime")
+        stmt = stmt.where(comp.compare(">=", tcol, tkind, start, "datetime"),
+                          comp.compare("<=", tcol, tkind, end, "datetime"))
+    if group_cols:
+        kinds = comp.fields
+        stmt = stmt.group_by(*[col for _, col in group_cols])
+        stmt = stmt.order_by(*[sa.nulls_last((_COrder(col) if kinds.get(name) == "string" else col).asc())
+                               for name, col in group_cols])
+        stmt = stmt.limit(max_rows)
+    return stmt
+
+
 def run_aggregate(connection, expr: Expr, selectable, columns: Mapping[str, Any], **kwargs) -> list[dict[str, Any]]:
     """aggregate_select() executed: [{group field: value, ..., "value": result}] like dsl.aggregate()."""
     stmt = aggregate_select(expr, selectable, columns, **kwargs)

@@ -18,6 +18,7 @@ BLUEPRINTS = [
     "catalog.registry.api:blp",
     "runtime.sources.api:blp",
     "runtime.services.api:blp",
+    "runtime.indicators.api:blp",
 ]
 
 

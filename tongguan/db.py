@@ -21,6 +21,7 @@ MODEL_MODULES = [
     "tongguan.jobs.models",
     "runtime.sources.models",
     "runtime.services.models",
+    "runtime.indicators.models",
     "catalog.resources.models",
     "catalog.matters.models",
     "catalog.tags.models",

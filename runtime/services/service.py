@@ -199,6 +199,43 @@ def _execute(session: Session, svc: DataService, params: dict, limit: int) -> di
         raise Invalid("The query failed.", {"definition.sql": [f"查询执行失败：{_reason(exc)}"]}) from exc
 
 
+SA_TYPES = {"integer": "Integer", "number": "Float", "string": "Text", "boolean": "Boolean", "date": "Date",
+            "datetime": "DateTime"}
+
+
+def rows_source(session: Session, svc: DataService, params: dict):
+    """(a selectable of the service's rows, {field: column}, run) so that aggregates over the rows
+    run where the data is: `run(stmt)` executes a statement over it and returns rows as dicts."""
+    import sqlalchemy as sa
+
+    src = svc.source
+    values = _bind(svc, params)
+    if svc.kind == "table" and src.kind == "file":
+        table = tabular.table_for(src.file_table, src.fields)
+        cols = svc.definition.get("columns") or [f["name"] for f in src.fields]
+        sub = select(*[table.c[c] for c in cols]).subquery("rows")
+        return sub, {c: sub.c[c] for c in cols}, lambda stmt: [dict(r._mapping) for r in session.execute(stmt)]
+    engine = _engine(src)
+    if svc.kind == "table":
+        table = sa.Table(svc.definition["table"], sa.MetaData(), autoload_with=engine)
+        cols = svc.definition.get("columns") or [c.name for c in table.c]
+        sub = select(*[table.c[c] for c in cols]).subquery("rows")
+    else:
+        typed = [sa.column(f["name"], getattr(sa, SA_TYPES.get(f["type"], "Text"))()) for f in svc.output]
+        sub = text(svc.definition["sql"]).bindparams(**values).columns(*typed).subquery("rows")
+
+    def run(stmt):
+        with engine.connect() as conn:
+            if engine.dialect.name == "postgresql":
+                conn.execute(text("SET TRANSACTION READ ONLY"))
+                conn.execute(text(f"SET LOCAL statement_timeout = {TIMEOUT_MS}"))
+            out = [dict(r._mapping) for r in conn.execute(stmt)]
+            conn.rollback()
+            return out
+
+    return sub, {c.name: c for c in sub.c}, run
+
+
 def _reason(exc: Exception) -> str:
     return str(getattr(exc, "orig", None) or exc).splitlines()[0][:300]
 
