@@ -19,6 +19,7 @@ BLUEPRINTS = [
     "runtime.sources.api:blp",
     "runtime.services.api:blp",
     "runtime.indicators.api:blp",
+    "runtime.alerts.api:blp",
 ]
 
 

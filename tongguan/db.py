@@ -22,6 +22,7 @@ MODEL_MODULES = [
     "runtime.sources.models",
     "runtime.services.models",
     "runtime.indicators.models",
+    "runtime.alerts.models",
     "catalog.resources.models",
     "catalog.matters.models",
     "catalog.tags.models",

@@ -32,19 +32,21 @@ MAX_ROWS = 10_000
 TIMEOUT_MS = 15_000
 MOVES = {("draft", "online"), ("online", "offline"), ("offline", "online"), ("offline", "draft")}
 
-_engines: dict[tuple[int, int], Engine] = {}
+_engines: dict[tuple, Engine] = {}
 _engines_lock = threading.Lock()
 
 
 def _engine(src: DataSource) -> Engine:
-    """One pooled engine per source version (a changed URL or password gets a new one)."""
-    key = (src.id, src.version)
+    """One pooled engine per distinct connection (URL and password): a changed source gets a new one."""
+    password = _secret(src).get("password")
+    key = (src.config["url"], password)
     with _engines_lock:
         engine = _engines.get(key)
         if engine is None:
-            for old in [k for k in _engines if k[0] == src.id]:
-                _engines.pop(old).dispose()
-            engine = _engines[key] = engine_for(src.config["url"], _secret(src).get("password"))
+            if len(_engines) > 50:  # sources come and go; do not keep pools for ever
+                for old in list(_engines)[:10]:
+                    _engines.pop(old).dispose()
+            engine = _engines[key] = engine_for(src.config["url"], password)
         return engine
 
 

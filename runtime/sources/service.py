@@ -200,6 +200,11 @@ def source_delete(session: Session, actor: Actor, source_id: int, if_version: in
     """Delete a source (and the table of an uploaded file)."""
     src = _source(session, source_id)
     check_version(src, if_version)
+    from runtime.services.models import DataService
+
+    users = list(session.scalars(select(DataService.code).where(DataService.source_id == src.id)))
+    if users:
+        raise Conflict(f"数据源被数据服务 {'、'.join(users)} 使用，请先删除这些服务或改用其他数据源")
     if src.kind == "file":
         tabular.table_for(src.file_table, src.fields).drop(session.connection(), checkfirst=True)
     session.delete(src)

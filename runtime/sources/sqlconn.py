@@ -54,7 +54,8 @@ def test(engine: Engine) -> str | None:
     """None when a connection answers, else the reason."""
     try:
         with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+            # SQLite opens any file lazily: reading the catalog proves it is a database.
+            conn.execute(text("SELECT count(*) FROM sqlite_master" if engine.dialect.name == "sqlite" else "SELECT 1"))
         return None
     except SQLAlchemyError as exc:
         return str(exc.orig if getattr(exc, "orig", None) else exc).splitlines()[0][:500]

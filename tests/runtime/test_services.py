@@ -145,3 +145,16 @@ def test_service_get_export_and_import_at_the_service_layer(session, operator, r
     with pytest.raises(Invalid) as err:
         service.service_import(session, operator, {**doc, "source": "nope"})
     assert "source" in err.value.errors
+
+
+def test_a_source_in_use_cannot_be_deleted(session, operator, rain, tmp_path, system):
+    make(session, operator, rain)
+    with pytest.raises(Conflict) as err:
+        sources.source_delete(session, system, rain.id)
+    assert "heavy_rain" in str(err.value)
+    not_a_db = tmp_path / "notes.db"
+    not_a_db.write_text("这不是数据库")
+    with pytest.raises(Invalid) as err:
+        sources.source_create(session, system, {"code": "notes", "name": "x", "kind": "sql",
+                                                "url": f"sqlite:///{not_a_db}"}, sources.Policy(sqlite_dirs=[str(tmp_path)]))
+    assert err.value.errors["url"][0].startswith("连接测试失败")

@@ -15,11 +15,22 @@ from .registry import JOBS, Job, job  # noqa: F401
 from .runner import RunOutcome, run  # noqa: F401
 from . import builtin  # noqa: E402,F401 - registers the platform's own jobs
 
+# Modules whose import registers jobs (imported by workers and schedulers before they look).
+JOB_MODULES = ["tongguan.jobs.builtin", "runtime.alerts.service"]
+
+
+def load_jobs() -> None:
+    import importlib
+
+    for name in JOB_MODULES:
+        importlib.import_module(name)
+
 
 def init_app(app) -> None:
     """Choose the back end from JOB_BACKEND; `submit` uses it."""
     from .backends import CeleryBackend, InProcessBackend
 
+    load_jobs()
     if app.config["JOB_BACKEND"] == "celery":
         backend = CeleryBackend(app.config["CELERY_BROKER_URL"])
     else:

@@ -18,7 +18,10 @@ def _flask_app():
 
 
 def make_celery(broker_url: str | None = None) -> Celery:
+    from . import load_jobs
     from .registry import JOBS
+
+    load_jobs()
 
     broker = broker_url or os.environ.get("TONGGUAN_CELERY_BROKER_URL", DEFAULT_BROKER)
     celery = Celery("tongguan", broker=broker, backend=broker)

@@ -26,7 +26,7 @@ NAV = [
     ("catalog_web.directories", _l("目录")),
     ("web.builder", _l("场景构建")),
     ("web.events", _l("事件")),
-    ("web.data", _l("数据与指标")),
+    ("data_web.sources", _l("数据与指标")),
     ("web.reports", _l("报告")),
     ("web.admin_users", _l("系统管理")),
 ]
@@ -130,13 +130,18 @@ def _section(key):
 
 
 for _key in SECTIONS:
-    if _key != "catalog":  # the catalog has pages of its own (catalog/web.py)
+    if _key not in ("catalog", "data"):  # these have pages of their own (catalog/web.py, runtime/web.py)
         bp.add_url_rule(f"/{_key}", _key, _section(_key))
 
 
 @bp.route("/catalog")
 def catalog():
     return redirect(url_for("catalog_web.directories"))
+
+
+@bp.route("/data")
+def data():
+    return redirect(url_for("data_web.sources"))
 
 
 @bp.route("/admin")
@@ -173,8 +178,10 @@ def account_tokens():
 
 def init_app(app) -> None:
     from catalog import web as catalog_web
+    from runtime import web as data_web
 
     app.register_blueprint(bp)
     catalog_web.init_app(app)
+    data_web.init_app(app)
     app.jinja_env.globals["nav_items"] = NAV
     app.jinja_env.globals["i18n_messages"] = lambda: messages_for(current_code())

@@ -1,0 +1,242 @@
+"""Alert rules on indicators, and their evaluation (a job: `alerts.evaluate`, every minute).
+
+Each tick takes the rules that are due, computes their indicators once per (dimension, window)
+for all of them together, runs every rule's level conditions and clearing rule (DSL over
+`value`) per group, and moves each group's state machine (machine.py). Transitions are
+history; firings, escalations and resolutions become notifications to the rule's departments
+and roles (muted, but kept, during a silence) and, where a matter is set, an event to report.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import dsl
+from runtime.indicators.models import Indicator
+from runtime.indicators.service import indicator_values, parse_window
+from tongguan.db import utcnow
+from tongguan.errors import Invalid, NotFound
+from tongguan.jobs import job
+from tongguan.pagination import Page, check_version, paginate
+from tongguan.permissions import Actor, action
+
+from .machine import LEVEL_NAMES, LEVELS, NODATA_POLICIES, Observation, Rule, State, step
+from .models import AlertNotification, AlertRule, AlertState, AlertTransition
+
+VALUE = {"value": "number"}
+EDITABLE = ("name", "indicator_id", "by", "window", "interval_s", "levels", "clear_condition", "pending_s",
+            "recover_s", "nodata", "notify_departments", "notify_roles", "report_matter", "enabled",
+            "owner_department_id")
+
+
+def _rule(session: Session, rule_id: int) -> AlertRule:
+    rule = session.get(AlertRule, rule_id)
+    if rule is None:
+        raise NotFound(f"Alert rule {rule_id} does not exist.")
+    return rule
+
+
+def _check(session: Session, rule: AlertRule) -> None:
+    errors: dict[str, list[str]] = {}
+    ind = session.get(Indicator, rule.indicator_id)
+    if ind is None:
+        errors["indicator_id"] = ["指标不存在"]
+    elif rule.by and ind.kind == "base" and rule.by not in ind.dimensions:
+        errors["by"] = [f"指标 {ind.code} 没有维度 {rule.by}（可用：{', '.join(ind.dimensions) or '无'}）"]
+    if rule.window:
+        try:
+            parse_window(rule.window)
+        except Invalid as exc:
+            errors.update(exc.errors)
+    if not rule.levels:
+        errors["levels"] = ["至少需要一个预警级别"]
+    seen = set()
+    for i, item in enumerate(rule.levels):
+        if item.get("level") not in LEVELS:
+            errors[f"levels.{i}.level"] = ["级别须为 blue、yellow、orange、red 之一"]
+        elif item["level"] in seen:
+            errors[f"levels.{i}.level"] = ["级别重复"]
+        seen.add(item.get("level"))
+        try:
+            if dsl.check(dsl.parse(item.get("condition") or ""), VALUE) != "boolean":
+                errors[f"levels.{i}.condition"] = ["条件须为真假判断，如 value >= 100"]
+        except dsl.DslError as exc:
+            errors[f"levels.{i}.condition"] = [exc.render("zh-CN")]
+    if rule.clear_condition:
+        try:
+            if dsl.check(dsl.parse(rule.clear_condition), VALUE) != "boolean":
+                errors["clear_condition"] = ["条件须为真假判断，如 value < 80"]
+        except dsl.DslError as exc:
+            errors["clear_condition"] = [exc.render("zh-CN")]
+    if rule.nodata not in NODATA_POLICIES:
+        errors["nodata"] = [f"取值须为 {', '.join(NODATA_POLICIES)} 之一"]
+    if rule.interval_s < 10:
+        errors["interval_s"] = ["评估间隔至少 10 秒"]
+    if errors:
+        raise Invalid("The alert rule is not valid.", errors)
+    rule.levels = sorted(rule.levels, key=lambda x: LEVELS.index(x["level"]))
+
+
+@action("data.read")
+def rule_list(session: Session, actor: Actor, *, indicator_id=None, q=None, page=1, per_page=50) -> Page:
+    stmt = select(AlertRule).order_by(AlertRule.code)
+    if indicator_id:
+        stmt = stmt.where(AlertRule.indicator_id == indicator_id)
+    if q:
+        stmt = stmt.where(AlertRule.name.ilike(f"%{q}%") | AlertRule.code.ilike(f"%{q}%"))
+    return paginate(session, stmt, page, per_page)
+
+
+@action("data.read")
+def rule_get(session: Session, actor: Actor, rule_id: int) -> AlertRule:
+    return _rule(session, rule_id)
+
+
+@action("data.manage")
+def rule_create(session: Session, actor: Actor, data: dict) -> AlertRule:
+    """A rule on an indicator: level conditions and a clearing rule in the DSL over `value`."""
+    if session.scalar(select(AlertRule.id).where(AlertRule.code == data["code"])) is not None:
+        raise Invalid("The alert rule is not valid.", {"code": [f"编码 {data['code']} 已被使用"]})
+    defaults = {"by": "", "window": "", "interval_s": 300, "clear_condition": "", "pending_s": 0, "recover_s": 0,
+                "nodata": "nodata", "notify_departments": [], "notify_roles": [], "report_matter": "",
+                "enabled": True, "owner_department_id": actor.department_id}
+    rule = AlertRule(**{**defaults, **data}, created_by=actor.id)
+    _check(session, rule)
+    session.add(rule)
+    return rule
+
+
+@action("data.manage")
+def rule_update(session: Session, actor: Actor, rule_id: int, data: dict, if_version: int | None = None) -> AlertRule:
+    rule = _rule(session, rule_id)
+    check_version(rule, if_version)
+    for key, value in data.items():
+        setattr(rule, key, value)
+    _check(session, rule)
+    return rule
+
+
+@action("data.manage")
+def rule_silence(session: Session, actor: Actor, rule_id: int, until: dt.datetime | None, note: str = "") -> AlertRule:
+    """Mute a rule's notifications until `until` (None lifts the silence); its states still move."""
+    rule = _rule(session, rule_id)
+    if until is not None and until <= utcnow():
+        raise Invalid("A silence ends in the future.", {"until": ["静默结束时间须晚于现在"]})
+    rule.silenced_until, rule.silence_note = until, note
+    return rule
+
+
+@action("data.read")
+def rule_history(session: Session, actor: Actor, rule_id: int, limit: int = 200) -> dict:
+    """The rule's current states per group and its latest transitions and notifications."""
+    _rule(session, rule_id)
+    states = session.scalars(select(AlertState).where(AlertState.rule_id == rule_id).order_by(AlertState.group_key))
+    transitions = session.scalars(select(AlertTransition).where(AlertTransition.rule_id == rule_id)
+                                  .order_by(AlertTransition.id.desc()).limit(limit))
+    notes = session.scalars(select(AlertNotification).where(AlertNotification.rule_id == rule_id)
+                            .order_by(AlertNotification.id.desc()).limit(limit))
+    return {"states": list(states), "transitions": list(transitions), "notifications": list(notes)}
+
+
+# --- evaluation -------------------------------------------------------------------------
+
+
+def _observe(rule: AlertRule, value) -> Observation:
+    if value is None:
+        return Observation(has_data=False)
+    row = {"value": float(value)}
+    level = None
+    for item in rule.levels:  # lowest first: the highest that holds wins
+        if dsl.matches(dsl.parse(item["condition"]), row, fields=VALUE):
+            level = item["level"]
+    if rule.clear_condition:
+        clear = dsl.matches(dsl.parse(rule.clear_condition), row, fields=VALUE)
+    else:
+        clear = level is None
+    return Observation(level=level, clear=clear)
+
+
+def evaluate(session: Session, now: dt.datetime | None = None, rule_ids: list[int] | None = None) -> dict:
+    """Evaluate the rules that are due at `now` (or exactly `rule_ids`). Returns counts."""
+    now = now or utcnow()
+    actor = Actor.system("alerts")
+    stmt = select(AlertRule).where(AlertRule.enabled.is_(True))
+    if rule_ids is not None:
+        stmt = stmt.where(AlertRule.id.in_(rule_ids))
+    rules = [r for r in session.scalars(stmt)
+             if rule_ids is not None or r.last_evaluated_at is None
+             or (now - r.last_evaluated_at).total_seconds() >= r.interval_s - 1]
+    if not rules:
+        return {"rules": 0, "groups": 0, "transitions": 0, "notifications": 0}
+    indicators = {i.id: i for i in session.scalars(select(Indicator).where(
+        Indicator.id.in_({r.indicator_id for r in rules})))}
+    batches: dict[tuple[str, str], list[AlertRule]] = {}
+    for r in rules:
+        batches.setdefault((r.by, r.window), []).append(r)
+    states = {(s.rule_id, s.group_key): s for s in session.scalars(select(AlertState).where(
+        AlertState.rule_id.in_([r.id for r in rules])))}
+    counts = {"rules": len(rules), "groups": 0, "transitions": 0, "notifications": 0}
+    for (by, window), batch in batches.items():
+        codes = sorted({indicators[r.indicator_id].code for r in batch})
+        error = None
+        try:
+            result = indicator_values(session, actor, codes, by=[by] if by else None, window=window or None, now=now)
+            table = {("" if not by else str(row.get(by))): row for row in result["rows"]}
+        except Exception as exc:  # noqa: BLE001 - a failing source is an Error state, not a crashed tick
+            error, table = str(getattr(exc, "detail", exc))[:500], {}
+        for rule in batch:
+            code = indicators[rule.indicator_id].code
+            groups = set(table) | {g for (rid, g) in states if rid == rule.id} or {""}
+            for group in sorted(groups):
+                value = table.get(group, {}).get(code)
+                seen = Observation(error=error) if error else _observe(rule, value)
+                current = states.get((rule.id, group))
+                before = State() if current is None else State(current.state, current.level, current.since,
+                                                              current.episode)
+                out = step(before, Rule(rule.pending_s, rule.recover_s, rule.nodata), seen, now)
+                counts["groups"] += 1
+                if out.state != before or current is None:
+                    if current is None:
+                        current = AlertState(rule_id=rule.id, group_key=group)
+                        session.add(current)
+                        states[(rule.id, group)] = current
+                    current.state, current.level, current.since, current.episode = (
+                        out.state.state, out.state.level, out.state.since, out.state.episode)
+                    current.value, current.evaluated_at = value, now
+                for from_state, to_state in out.transitions:
+                    session.add(AlertTransition(rule_id=rule.id, group_key=group, at=now, from_state=from_state,
+                                                to_state=to_state, level=out.state.level, value=value,
+                                                episode=out.state.episode, note=seen.error or ""))
+                    counts["transitions"] += 1
+                for kind in out.actions:
+                    session.add(_notification(rule, group, kind, out.state, value, now, seen.error))
+                    counts["notifications"] += 1
+            rule.last_evaluated_at = now
+    return counts
+
+
+def _notification(rule: AlertRule, group: str, kind: str, state: State, value, now: dt.datetime,
+                  error: str | None) -> AlertNotification:
+    where = f"（{group}）" if group else ""
+    level = LEVEL_NAMES.get(state.level or "", "")
+    text = {
+        "fire": f"{level}预警：{rule.name}{where}，当前值 {value}",
+        "escalate": f"预警升级为{level}：{rule.name}{where}，当前值 {value}",
+        "resolve": f"预警解除：{rule.name}{where}，当前值 {value}",
+        "nodata": f"无数据：{rule.name}{where}",
+        "error": f"评估出错：{rule.name}{where}：{error}",
+    }[kind]
+    silenced = rule.silenced_until is not None and rule.silenced_until > now
+    return AlertNotification(rule_id=rule.id, group_key=group, at=now, kind=kind, level=state.level,
+                             episode=state.episode, message=text, departments=list(rule.notify_departments),
+                             roles=list(rule.notify_roles), silenced=silenced,
+                             report_matter=rule.report_matter if kind == "fire" else "")
+
+
+@job("alerts.evaluate", every_seconds=60, max_attempts=3)
+def evaluate_job(session: Session, tick: str, **params) -> dict:
+    """The periodic job: evaluate the rules due at this tick (the tick's time is `now`)."""
+    now = dt.datetime.fromisoformat(tick) if not tick.startswith("manual") else utcnow()
+    return evaluate(session, now)
