@@ -24,6 +24,11 @@ class DataServiceDefinitionIn(BaseSchema):
     columns = fields.List(fields.Str(validate=validate.Length(min=1, max=200)), validate=validate.Length(max=200))
 
 
+class DataServiceOutputField(BaseSchema):
+    name = fields.Str(required=True, validate=validate.Length(min=1, max=200))
+    type = fields.Str(required=True, validate=validate.OneOf(PARAM_TYPES))
+
+
 class DataServiceBase(BaseSchema):
     name = fields.Str(validate=validate.Length(min=1, max=200))
     description = fields.Str(validate=validate.Length(max=2000))
@@ -31,6 +36,8 @@ class DataServiceBase(BaseSchema):
     definition = fields.Nested(DataServiceDefinitionIn)
     params = fields.List(fields.Nested(DataServiceParamIn), validate=validate.Length(max=50))
     owner_department_id = fields.Int(validate=validate.Range(min=1, max=2147483647), allow_none=True)
+    output = fields.List(fields.Nested(DataServiceOutputField), validate=validate.Length(max=200),
+                         metadata={"description": "the result's columns and types (else guessed from the first rows)"})
 
 
 class DataServiceCreate(DataServiceBase):

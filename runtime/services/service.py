@@ -252,14 +252,26 @@ def _collect(result, limit: int) -> dict:
             "truncated": truncated}
 
 
-def _validate_and_probe(session: Session, svc: DataService) -> None:
+def _validate_and_probe(session: Session, svc: DataService, declared: list | None = None) -> None:
+    """Check the definition and try it with the parameters' defaults. The output's types are
+    taken from `declared` (the operator's word: SQLite hands back timestamps as text) or else
+    guessed from the first rows."""
     errors = _check(session, svc)
     if errors:
         raise Invalid("The data service is not valid.", errors)
     defaults = {p["name"]: p.get("default") for p in svc.params if p.get("default") is not None}
     if all(p.get("default") is not None or not p.get("required") for p in svc.params):
         probe = _execute(session, svc, _bind(svc, defaults), 20)
-        svc.output = probe["columns"]
+        if declared:
+            names = [c["name"] for c in probe["columns"]]
+            if [d["name"] for d in declared] != names:
+                raise Invalid("The declared output differs from the query's.", {"output": [
+                    f"声明的输出列须与查询结果的列一致：{', '.join(names)}"]})
+            svc.output = [{"name": d["name"], "type": d["type"]} for d in declared]
+        else:
+            svc.output = probe["columns"]
+    elif declared:
+        svc.output = [{"name": d["name"], "type": d["type"]} for d in declared]
 
 
 # --- the actions -------------------------------------------------------------------------
@@ -298,7 +310,7 @@ def service_create(session: Session, actor: Actor, data: dict) -> DataService:
                       params=data.get("params", []), state="draft", revision=1, created_by=actor.id,
                       owner_department_id=data.get("owner_department_id", actor.department_id))
     svc.source = src
-    _validate_and_probe(session, svc)
+    _validate_and_probe(session, svc, data.get("output"))
     session.add(svc)
     return svc
 
@@ -320,7 +332,7 @@ def service_update(session: Session, actor: Actor, service_id: int, data: dict,
             raise Invalid("The data service is not valid.", {"source_id": ["数据源不存在"]})
         svc.source_id, svc.source = src.id, src
     svc.revision += 1
-    _validate_and_probe(session, svc)
+    _validate_and_probe(session, svc, data.get("output"))
     return svc
 
 

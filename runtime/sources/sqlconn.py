@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import create_engine, inspect, select, table, text
+from sqlalchemy import create_engine, event, inspect, select, table, text
 from sqlalchemy.engine import Engine, URL, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
@@ -46,7 +46,15 @@ def engine_for(safe_url: str, password: str | None) -> Engine:
         url = url.set(password=password)
     args = {"connect_timeout": 5} if url.get_backend_name() == "postgresql" else {}
     if url.get_backend_name() == "sqlite":  # read-only, and never creating a missing file
-        return create_engine(f"sqlite:///file:{url.database}?mode=ro&uri=true", connect_args={"timeout": 5})
+        engine = create_engine(f"sqlite:///file:{url.database}?mode=ro&uri=true", connect_args={"timeout": 5})
+
+        @event.listens_for(engine, "connect")
+        def _dsl_functions(dbapi_conn, _record):
+            import dsl
+
+            dsl.register_sqlite_functions(dbapi_conn)  # round, percentile, date_trunc as the DSL means them
+
+        return engine
     return create_engine(url, connect_args=args, pool_pre_ping=True, pool_size=2, max_overflow=2)
 
 

@@ -33,10 +33,15 @@ def events_service(tmp_path, app, session, system, org):
     session.flush()
     svc = services.service_create(session, system, {
         "code": "events", "name": "事件", "source_id": src.id, "kind": "sql",
-        "definition": {"sql": "SELECT district, street, status, reported_at, on_time FROM events"}})
-    svc.output = [{"name": "district", "type": "string"}, {"name": "street", "type": "string"},
-                  {"name": "status", "type": "string"}, {"name": "reported_at", "type": "datetime"},
-                  {"name": "on_time", "type": "integer"}]
+        "definition": {"sql": "SELECT district, street, status, reported_at, on_time FROM events"},
+        "output": [{"name": "district", "type": "string"}, {"name": "street", "type": "string"},
+                   {"name": "status", "type": "string"}, {"name": "reported_at", "type": "datetime"},
+                   {"name": "on_time", "type": "integer"}]})
+    session.commit()
+    with pytest.raises(Invalid) as err:
+        services.service_update(session, system, svc.id, {"output": [{"name": "district", "type": "string"}]})
+    assert "output" in err.value.errors
+    session.rollback()
     session.commit()
     return svc
 
@@ -145,3 +150,10 @@ def test_the_http_api(client, bearer, make_user, events_service, session, operat
                             headers={**h, "If-Match": made.headers["ETag"]}, json={"state": "published"})
     assert published.status_code == 200 and published.get_json()["state"] == "published"
     assert client.get(f"/api/v1/indicators/{made.get_json()['id']}/usages", headers=h).get_json() == []
+
+
+def test_rounding_and_percentiles_run_on_a_sqlite_source(session, operator, events_service):
+    define(session, operator, events_service, "share", "round(100.0 * count(where on_time = 1) / count(), 1)")
+    define(session, operator, events_service, "p50", "percentile(on_time, 0.5)")
+    out = indicators.indicator_values(session, operator, ["share", "p50"], window="90d", now=NOW)
+    assert out["rows"] == [{"share": 50.0, "p50": 1.0}]
