@@ -65,4 +65,5 @@ def test_jobs_run_once_per_tick_and_selftest(run):
     assert "jobs.selftest: done (attempt 1)" in run("jobs", "run", "jobs.selftest", "--tick", "cli-1").output
     assert "jobs.selftest: skipped" in run("jobs", "run", "jobs.selftest", "--tick", "cli-1").output
     assert "no job named nope" in run("jobs", "run", "nope", ok=False).output
+    assert "alerts.evaluate: done" in run("jobs", "run", "alerts.evaluate").output
     assert "inprocess: RunOutcome(state='done'" in run("jobs", "selftest").output

@@ -21,6 +21,10 @@ from sqlalchemy import func, select
 from catalog.matters.models import DomainCatalog, DomainItem, Matter
 from catalog.resources.models import Directory, Resource
 from catalog.tags.models import Tag
+from runtime.alerts.models import AlertRule
+from runtime.indicators.models import Indicator
+from runtime.services.models import DataService
+from runtime.sources.models import DataSource
 from tongguan.accounts import service
 from tongguan.accounts.models import Department, User
 from tongguan.permissions import Actor
@@ -30,7 +34,9 @@ EXAMPLES_PER_MODE = 12  # per operation and generation mode: ~17 operations x 2 
 MIN_REQUESTS = 300
 # path parameter -> model (the last one named in a path wins: item_id over catalog_id)
 ETAG_DOCUMENTS = {"department_id": Department, "user_id": User, "directory_id": Directory, "resource_id": Resource,
-                  "matter_id": Matter, "item_id": DomainItem, "catalog_id": DomainCatalog, "tag_id": Tag}
+                  "matter_id": Matter, "item_id": DomainItem, "catalog_id": DomainCatalog, "tag_id": Tag,
+                  "source_id": DataSource, "service_id": DataService, "indicator_id": Indicator,
+                  "rule_id": AlertRule}
 
 
 def count(session, model):

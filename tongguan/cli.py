@@ -93,9 +93,9 @@ def jobs_run(name, tick):
 
     from .jobs import JOBS, run
 
+    app = _app()  # registers every job
     if name not in JOBS:
         raise click.ClickException(f"no job named {name}; known: {', '.join(sorted(JOBS))}")
-    app = _app()
     outcome = run(app.extensions["tongguan.sessionmaker"], name, tick or f"manual-{uuid.uuid4().hex[:12]}")
     click.echo(f"{name}: {outcome.state} (attempt {outcome.attempts}) {outcome.result or ''}")
 

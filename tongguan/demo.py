@@ -97,3 +97,6 @@ def _seed_catalog(session: Session, actor: Actor, added: dict) -> None:
     added["resources"] = resources.seed_demo(session, actor)["resources"]
     matters.seed_demo(session, actor)
     tags.seed_demo(session, actor)
+    from runtime import demo as data
+
+    data.seed_demo(session, actor)
