@@ -31,6 +31,11 @@ def _has_nul(value) -> bool:
     return False
 
 
+# The code of a data source, service, indicator or alert rule: safe in URLs, SQL aliases and the DSL.
+CODE = validate.Regexp(r"^[a-z][a-z0-9_]{1,63}$",
+                       error="编码须以小写字母开头，只含小写字母、数字和下划线，2–64 个字符")
+
+
 class PageArgs(BaseSchema):
     page = fields.Int(load_default=1, validate=validate.Range(min=1, max=1_000_000))
     per_page = fields.Int(load_default=50, validate=validate.Range(min=1, max=MAX_PER_PAGE))

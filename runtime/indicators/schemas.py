@@ -4,11 +4,10 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 from webargs.fields import DelimitedList
 
-from tongguan.schemas import BaseSchema, PageArgs, page_of
+from tongguan.schemas import CODE, BaseSchema, PageArgs, page_of
 
 from .models import CYCLES, GRAINS, STATES
 
-_code = validate.Regexp(r"^[a-z][a-z0-9_]{1,63}$", error="编码须以小写字母开头，只含小写字母、数字和下划线，2–64 个字符")
 _window = validate.Regexp(r"^\d{1,4}(m|h|d|w)$", error="时间窗口须形如 24h、7d、30d、4w")
 
 
@@ -27,7 +26,7 @@ class IndicatorBase(BaseSchema):
 
 
 class IndicatorCreate(IndicatorBase):
-    code = fields.Str(required=True, validate=_code)
+    code = fields.Str(required=True, validate=CODE)
     name = fields.Str(required=True, validate=validate.Length(min=1, max=200))
     kind = fields.Str(load_default="base", validate=validate.OneOf(["base", "derived"]))
     formula = fields.Str(required=True, validate=validate.Length(min=1, max=4000))

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from tongguan.schemas import BaseSchema, PageArgs, page_of
+from tongguan.schemas import CODE, BaseSchema, PageArgs, page_of
 
 from .models import KINDS, PARAM_TYPES, STATES
 
-_code = validate.Regexp(r"^[a-z][a-z0-9_]{1,63}$", error="编码须以小写字母开头，只含小写字母、数字和下划线，2–64 个字符")
 
 
 class DataServiceParamIn(BaseSchema):
@@ -41,7 +40,7 @@ class DataServiceBase(BaseSchema):
 
 
 class DataServiceCreate(DataServiceBase):
-    code = fields.Str(required=True, validate=_code)
+    code = fields.Str(required=True, validate=CODE)
     name = fields.Str(required=True, validate=validate.Length(min=1, max=200))
     source_id = fields.Int(required=True, validate=validate.Range(min=1, max=2147483647))
     kind = fields.Str(required=True, validate=validate.OneOf(list(KINDS)))

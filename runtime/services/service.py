@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from runtime.sources import tabular
 from runtime.sources.models import DataSource
-from runtime.sources.service import _secret
+from runtime.sources.service import secret_of
 from runtime.sources.sqlconn import engine_for
 from tongguan.accounts.models import Department
 from tongguan.errors import Conflict, Forbidden, Invalid, NotFound
@@ -38,7 +38,7 @@ _engines_lock = threading.Lock()
 
 def _engine(src: DataSource) -> Engine:
     """One pooled engine per distinct connection (URL and password): a changed source gets a new one."""
-    password = _secret(src).get("password")
+    password = secret_of(src).get("password")
     key = (src.config["url"], password)
     with _engines_lock:
         engine = _engines.get(key)

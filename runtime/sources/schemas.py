@@ -3,12 +3,11 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from tongguan.schemas import BaseSchema, PageArgs, page_of
+from tongguan.schemas import CODE, BaseSchema, PageArgs, page_of
 
 from .models import FIELD_TYPES, KINDS
 
-_code = fields.Str(validate=validate.Regexp(r"^[a-z][a-z0-9_]{1,63}$",
-                                            error="编码须以小写字母开头，只含小写字母、数字和下划线，2–64 个字符"))
+_code = fields.Str(validate=CODE)
 
 
 class DataSourceBase(BaseSchema):
@@ -32,7 +31,7 @@ class DataSourceFieldIn(BaseSchema):
 
 
 class DataSourceCreate(DataSourceBase):
-    code = fields.Str(required=True, validate=_code.validate)
+    code = fields.Str(required=True, validate=CODE)
     columns = fields.List(fields.Nested(DataSourceFieldIn), validate=validate.Length(max=200), data_key="fields",
                           metadata={"description": "file sources: the columns and their types (else inferred)"})
     name = fields.Str(required=True, validate=validate.Length(min=1, max=200))

@@ -34,7 +34,8 @@ def _source(session: Session, source_id: int) -> DataSource:
     return src
 
 
-def _secret(src: DataSource) -> dict:
+def secret_of(src: DataSource) -> dict:
+    """The source's decrypted secrets (password, API key): for connecting, never for showing."""
     try:
         return crypto.decrypt(src.secret)
     except crypto.SecretUnreadable as exc:
@@ -63,7 +64,7 @@ def _configure(src: DataSource, data: dict, policy: Policy, errors: dict) -> Non
             if problems:
                 errors["url"] = problems
                 return
-            secret = _secret(src) if src.secret else {}
+            secret = secret_of(src) if src.secret else {}
             if password is not None:
                 secret["password"] = password
             elif data.get("keep_password") is False:
@@ -94,7 +95,7 @@ def _test(src: DataSource, policy: Policy) -> None:
     """Connect (SQL) or fetch (HTTP) now and record the outcome on the source."""
     src.last_checked_at = utcnow()
     if src.kind == "sql":
-        engine = sqlconn.engine_for(src.config["url"], _secret(src).get("password"))
+        engine = sqlconn.engine_for(src.config["url"], secret_of(src).get("password"))
         try:
             problem = sqlconn.test(engine)
         finally:
@@ -114,7 +115,7 @@ def _test(src: DataSource, policy: Policy) -> None:
 
 
 def _http_rows(src: DataSource, policy: Policy) -> list[dict]:
-    auth = _secret(src).get("auth_header")
+    auth = secret_of(src).get("auth_header")
     doc = httpjson.fetch(src.config["url"], headers={"Authorization": auth} if auth else None,
                          timeout=float(src.config.get("timeout_s", 10)),
                          max_bytes=int(src.config.get("max_bytes", 5_000_000)), allowed_hosts=policy.allowed_hosts)
@@ -215,7 +216,7 @@ def source_tables(session: Session, actor: Actor, source_id: int, policy: Policy
     """The tables (and columns) a source offers: a database's tables, a file's or an API's one."""
     src = _source(session, source_id)
     if src.kind == "sql":
-        engine = sqlconn.engine_for(src.config["url"], _secret(src).get("password"))
+        engine = sqlconn.engine_for(src.config["url"], secret_of(src).get("password"))
         try:
             return sqlconn.tables(engine)
         except Exception as exc:  # noqa: BLE001 - any driver error becomes a clear message
@@ -233,7 +234,7 @@ def source_preview(session: Session, actor: Actor, source_id: int, table_name: s
     src = _source(session, source_id)
     limit = max(1, min(limit, 200))
     if src.kind == "sql":
-        engine = sqlconn.engine_for(src.config["url"], _secret(src).get("password"))
+        engine = sqlconn.engine_for(src.config["url"], secret_of(src).get("password"))
         try:
             return sqlconn.preview(engine, table_name, limit)
         except LookupError:
