@@ -1,4 +1,4 @@
-"""The browser pages of 数据与指标: data sources and data services. Each is a shell that mounts
+"""The browser pages of 数据与指标: data sources, data services, indicators and alerts. Each is a shell that mounts
 one Vue page; the data comes from /api/v1, where the permission checks live."""
 from __future__ import annotations
 
@@ -13,8 +13,10 @@ bp = Blueprint("data_web", __name__, url_prefix="/data")
 PAGES = {
     "sources": (_l("数据源"), "data-sources"),
     "services": (_l("数据服务"), "data-services"),
+    "indicators": (_l("指标"), "data-indicators"),
+    "alerts": (_l("预警"), "data-alerts"),
 }
-PATHS = {"sources": "/", "services": "/services"}
+PATHS = {"sources": "/", "services": "/services", "indicators": "/indicators", "alerts": "/alerts"}
 
 
 def _page(endpoint: str):

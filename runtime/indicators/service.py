@@ -260,7 +260,8 @@ def indicator_values(session: Session, actor: Actor, codes: list[str], *, by: li
 
     groups: dict[tuple, list[Indicator]] = {}
     for ind in base:
-        win = parse_window(window or ind.default_window)
+        # An indicator without a time field is a snapshot: a window does not apply to it.
+        win = parse_window(window or ind.default_window) if ind.time_field else None
         groups.setdefault((ind.service_id, win, ind.time_field if win else ""), []).append(ind)
     table: dict[tuple, dict] = {}
     for (service_id, win, time_field), inds in groups.items():

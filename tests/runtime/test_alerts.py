@@ -164,3 +164,9 @@ def test_listing_reading_and_changing_rules(session, rain):
     alerts.rule_update(session, actor, rule.id, {"enabled": False})
     session.commit()
     assert tick(session, 0)["rules"] == 0
+
+
+def test_a_window_does_not_apply_to_an_indicator_without_a_time_field(session, rain):
+    _, ind = rain
+    out = indicators.indicator_values(session, Actor.system("t"), ["max_rain"], by=["district"], window="30d")
+    assert {r["district"]: r["max_rain"] for r in out["rows"]} == {"江东区": 10.0, "江西区": 5.0}
