@@ -2,7 +2,7 @@
 // Page entries (static/src/pages/<name>.ts) call `mountPage(Component)`.
 import { createApp, onBeforeUnmount, onMounted, ref, type Component, type Ref } from 'vue'
 import { createI18n } from 'vue-i18n'
-import ElementPlus, { ElMessageBox } from 'element-plus'
+import ElementPlus, { ElMessage, ElMessageBox } from 'element-plus'
 import zhCn from 'element-plus/es/locale/lang/zh-cn'
 import en from 'element-plus/es/locale/lang/en'
 import dayjs from 'dayjs'
@@ -119,7 +119,7 @@ export class ApiError extends Error {
   }
 }
 
-type Query = Record<string, string | number | boolean | null | undefined>
+export type Query = Record<string, string | number | boolean | null | undefined>
 
 function buildUrl(path: string, query?: Query): string {
   // 'audit' and '/audit' -> /api/v1/audit; '/api/v1/...' and absolute URLs are used as-is.
@@ -259,4 +259,49 @@ export async function confirmDanger(message: string, title: string, confirmText:
   } catch {
     return false // cancelled
   }
+}
+
+/**
+ * One page of a paginated API list, reloaded when its filters change: typing waits a moment
+ * (reloadSoon), a select reloads at once (reload). Answers of superseded requests are dropped.
+ */
+export function usePagedList<T>(path: string, filters: () => Query,
+                                options: { perPage?: number; onLoaded?: (items: T[]) => void } = {}) {
+  const items = ref([]) as Ref<T[]>
+  const total = ref(0)
+  const page = ref(1)
+  const perPage = options.perPage ?? 20
+  const loading = ref(false)
+  let seq = 0
+  let timer: ReturnType<typeof setTimeout> | undefined
+
+  async function load() {
+    const mine = ++seq
+    loading.value = true
+    try {
+      const data = await api.get<Page<T>>(path, { ...filters(), page: page.value, per_page: perPage })
+      if (mine === seq) {
+        items.value = data.items
+        total.value = data.total
+        options.onLoaded?.(data.items)
+      }
+    } catch (e) {
+      if (mine === seq) ElMessage.error(errorMessage(e))
+    } finally {
+      if (mine === seq) loading.value = false
+    }
+  }
+
+  function reload() {
+    clearTimeout(timer)
+    page.value = 1
+    load()
+  }
+
+  function reloadSoon() {
+    clearTimeout(timer)
+    timer = setTimeout(reload, 250)
+  }
+
+  return { items, total, page, perPage, loading, load, reload, reloadSoon }
 }
