@@ -63,6 +63,15 @@ class Conflict(DomainError):
     title = "Conflict"
 
 
+class BreaksDependants(Conflict):
+    """A change that would break what depends on it: nothing was saved. `dependants` lists each
+    {kind, id, code, name, problem}; the client shows them and may resend with confirm_breaking."""
+
+    def __init__(self, detail: str, dependants: list[dict]):
+        super().__init__(detail)
+        self.dependants = dependants
+
+
 class PreconditionFailed(DomainError):
     """An `If-Match` that no longer matches: someone else saved first."""
 
@@ -118,7 +127,8 @@ def init_app(app) -> None:
             headers["Retry-After"] = str(exc.retry_after)
         if isinstance(exc, Unauthorized):
             headers["WWW-Authenticate"] = 'Bearer realm="tongguan"'
-        extra = {"rows": exc.rows} if isinstance(exc, ImportRejected) else None
+        extra = ({"rows": exc.rows} if isinstance(exc, ImportRejected)
+                 else {"dependants": exc.dependants} if isinstance(exc, BreaksDependants) else None)
         return problem(exc.status, exc.title, exc.detail, exc.errors, headers, extra)
 
     @app.errorhandler(HTTPException)

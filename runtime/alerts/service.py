@@ -15,8 +15,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 import dsl
+from catalog.matters.models import Matter
 from runtime.indicators.models import Indicator
 from runtime.indicators.service import indicator_values, parse_window
+from runtime.usages import Dependant, finder
 from tongguan.db import utcnow
 from tongguan.errors import Invalid, NotFound
 from tongguan.jobs import job
@@ -71,6 +73,8 @@ def _check(session: Session, rule: AlertRule) -> None:
                 errors["clear_condition"] = ["条件须为真假判断，如 value < 80"]
         except dsl.DslError as exc:
             errors["clear_condition"] = [exc.render("zh-CN")]
+    if rule.report_matter and session.scalar(select(Matter.id).where(Matter.code == rule.report_matter)) is None:
+        errors["report_matter"] = [f"事项目录中没有事项 {rule.report_matter}"]
     if rule.nodata not in NODATA_POLICIES:
         errors["nodata"] = [f"取值须为 {', '.join(NODATA_POLICIES)} 之一"]
     if rule.interval_s < 10:
@@ -78,6 +82,18 @@ def _check(session: Session, rule: AlertRule) -> None:
     if errors:
         raise Invalid("The alert rule is not valid.", errors)
     rule.levels = sorted(rule.levels, key=lambda x: LEVELS.index(x["level"]))
+
+
+@finder("indicator")
+def _rules_on(session: Session, ind: Indicator) -> list[Dependant]:
+    out = []
+    for rule in session.scalars(select(AlertRule).where(AlertRule.indicator_id == ind.id)):
+        problem = ""
+        if rule.by and ind.kind == "base" and rule.by not in ind.dimensions:
+            problem = f"按维度 {rule.by} 评估，而指标不再有这个维度"
+        out.append(Dependant("alert_rule", rule.id, rule.code, rule.name, "enabled" if rule.enabled else "disabled",
+                             problem))
+    return out
 
 
 @action("data.read")

@@ -59,7 +59,8 @@ class IndicatorItem(MethodView):
     def patch(self, data, indicator_id, if_version):
         """Change an indicator."""
         db = get_session()
-        ind = service.indicator_update(db, current_actor(), indicator_id, data, if_version)
+        confirm = data.pop("confirm_breaking")
+        ind = service.indicator_update(db, current_actor(), indicator_id, data, if_version, confirm)
         db.commit()
         return with_etag(ind)
 

@@ -33,7 +33,8 @@ class IndicatorCreate(IndicatorBase):
 
 
 class IndicatorUpdate(IndicatorBase):
-    pass
+    confirm_breaking = fields.Bool(load_default=False, metadata={
+        "description": "save even though the change breaks the dependants a 409 listed"})
 
 
 class IndicatorQuery(PageArgs):
@@ -91,3 +92,5 @@ class IndicatorUsage(Schema):
     code = fields.Str()
     name = fields.Str()
     state = fields.Str()
+    id = fields.Int()
+    problem = fields.Str(metadata={"description": "why it would not work with the indicator as it stands"})

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 import dsl
 from runtime.services.models import DataService
-from runtime.services.service import rows_source
+from runtime.services.service import composite_rows, freshness_key, rows_source
+from runtime.usages import Dependant, dependants_of, finder, refuse_if_broken
 from tongguan.errors import Conflict, Invalid, NotFound
 from tongguan.pagination import Page, check_version, paginate
 from tongguan.permissions import Actor, action
@@ -170,9 +171,9 @@ def indicator_create(session: Session, actor: Actor, data: dict) -> Indicator:
 
 @action("data.manage")
 def indicator_update(session: Session, actor: Actor, indicator_id: int, data: dict,
-                     if_version: int | None = None) -> Indicator:
-    """Change an indicator. A change of what it computes is checked against every indicator
-    that uses it: one that would no longer type-check is named and nothing is saved."""
+                     if_version: int | None = None, confirm_breaking: bool = False) -> Indicator:
+    """Change an indicator. A change that would break a dependant (an alert rule evaluated by a
+    dimension that is gone, say) is refused with the list of them, unless `confirm_breaking`."""
     ind = _indicator(session, indicator_id)
     check_version(ind, if_version)
     for key, value in data.items():
@@ -180,6 +181,7 @@ def indicator_update(session: Session, actor: Actor, indicator_id: int, data: di
     _check(session, ind)
     if {"formula", "service_id", "kind"} & set(data):
         ind.revision += 1
+    refuse_if_broken(session, "indicator", ind, confirm_breaking)
     return ind
 
 
@@ -188,11 +190,34 @@ def _users(session: Session, code: str) -> list[Indicator]:
             if code in (i.depends_on or [])]
 
 
+@finder("indicator")
+def _derived_on(session: Session, ind: Indicator) -> list[Dependant]:
+    return [Dependant("indicator", i.id, i.code, i.name, i.state) for i in _users(session, ind.code)]
+
+
+@finder("data_service")
+def _indicators_on(session: Session, svc: DataService) -> list[Dependant]:
+    out = []
+    for ind in session.scalars(select(Indicator).where(Indicator.service_id == svc.id)):
+        problem = ""
+        with session.no_autoflush:
+            try:
+                _check(session, ind)
+            except Invalid as exc:
+                problem = "；".join(m for msgs in exc.errors.values() for m in msgs)
+        out.append(Dependant("indicator", ind.id, ind.code, ind.name, ind.state, problem))
+    return out
+
+
+IN_USE = {"published", "online", "enabled"}  # states of dependants that still run
+
+
 @action("data.read")
 def indicator_usages(session: Session, actor: Actor, indicator_id: int) -> list[dict]:
-    """What depends on this indicator (derived indicators now; cards, alerts and reports as they come)."""
+    """What depends on this indicator: derived indicators, alert rules, and (as they come) cards,
+    reports and flows — each domain registers its own finder in runtime.usages."""
     ind = _indicator(session, indicator_id)
-    return [{"kind": "indicator", "code": i.code, "name": i.name, "state": i.state} for i in _users(session, ind.code)]
+    return [d.as_dict() for d in dependants_of(session, "indicator", ind)]
 
 
 @action("data.manage")
@@ -206,7 +231,7 @@ def indicator_set_state(session: Session, actor: Actor, indicator_id: int, state
         raise Invalid("This state change is not allowed.", {"state": [
             f"不能从“{STATES[ind.state][0]}”变为“{STATES.get(state, (state,))[0]}”"]})
     if state == "retired":
-        users = [i for i in _users(session, ind.code) if i.state != "retired"]
+        users = [d for d in dependants_of(session, "indicator", ind) if d.state in IN_USE]
         if users:
             raise Conflict(f"指标 {ind.code} 仍被使用，不能停用：" + "、".join(f"{u.name}（{u.code}）" for u in users))
     if state == "published":
@@ -250,7 +275,7 @@ def indicator_values(session: Session, actor: Actor, codes: list[str], *, by: li
     key = (tuple(sorted(codes)), by, window, tuple(sorted(params.items())), now.replace(second=0, microsecond=0),
            tuple(sorted((i.code, i.revision, i.version) for i in everything.values())),
            tuple(sorted({(i.service_id,) for i in base})),
-           tuple(sorted((s.id, s.revision, s.source.version) for s in
+           tuple(sorted(freshness_key(session, s) for s in
                         session.scalars(select(DataService).where(DataService.id.in_({i.service_id for i in base}))))))
     if use_cache:
         with _cache_lock:
@@ -267,6 +292,9 @@ def indicator_values(session: Session, actor: Actor, codes: list[str], *, by: li
     for (service_id, win, time_field), inds in groups.items():
         svc = session.get(DataService, service_id)
         svc_params = {k: v for k, v in params.items() if k in {p["name"] for p in svc.params}}
+        if svc.kind == "composite":
+            _in_python(session, svc, svc_params, inds, by, win, time_field, now, table)
+            continue
         selectable, columns, run = rows_source(session, svc, svc_params)
         try:
             stmt = dsl.aggregate_select_many({i.code: dsl.parse(i.formula) for i in inds}, selectable, columns,
@@ -293,6 +321,34 @@ def indicator_values(session: Session, actor: Actor, codes: list[str], *, by: li
             _cache.clear()
         _cache[key] = (time.monotonic(), result)
     return result
+
+
+def _in_python(session: Session, svc: DataService, params: dict, inds: list[Indicator], by: tuple, win,
+               time_field: str, now: dt.datetime, table: dict) -> None:
+    """A composite service's rows are combined here, so its indicators are computed here too."""
+    rows, fields = composite_rows(session, svc, params)
+    if win is not None:
+        start, end = now.replace(tzinfo=None) - win, now.replace(tzinfo=None)
+        rows = [r for r in rows if r.get(time_field) is not None
+                and start <= _naive(r[time_field]) <= end]
+    groups: dict[tuple, list[dict]] = {}
+    for r in rows:
+        groups.setdefault(_key_of(r, by), []).append(r)
+    if not by:
+        groups.setdefault((), [])
+    for key in sorted(groups, key=lambda k: tuple((v is None, str(v)) for v in k))[:MAX_GROUPS]:
+        out = table.setdefault(key, dict(zip(by, key)))
+        for ind in inds:
+            try:
+                out[ind.code] = dsl.aggregate(dsl.parse(ind.formula), groups[key], fields=fields)[0]["value"]
+            except dsl.DslError as exc:
+                raise _dsl_error("formula", exc) from None
+
+
+def _naive(value):
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.timezone.utc).replace(tzinfo=None) if value.tzinfo else value
+    return dt.datetime.combine(value, dt.time())
 
 
 def _topological(derived: list[Indicator]) -> list[Indicator]:

@@ -13,7 +13,7 @@ from . import service
 from .models import DataService
 from .schemas import (
     DataServiceGrantIn, DataServiceGrantsOut, DataServicePreviewIn, DataServiceResult, DataServiceRevisionOut, DataServiceCreate, DataServiceOut, DataServicePage, DataServiceQuery,
-    DataServiceUpdate, DataServiceStateIn,
+    DataServiceUpdate, DataServiceStateIn, DataServiceUsage,
 )
 
 blp = Blueprint("data_services", __name__, url_prefix="/api/v1", description="Data services (数据服务)")
@@ -53,7 +53,8 @@ class ServiceItem(MethodView):
     def patch(self, data, service_id, if_version):
         """Change a service; the definition it had is archived as a revision."""
         db = get_session()
-        svc = service.service_update(db, current_actor(), service_id, data, if_version)
+        confirm = data.pop("confirm_breaking")
+        svc = service.service_update(db, current_actor(), service_id, data, if_version, confirm)
         db.commit()
         return with_etag(svc)
 
@@ -98,6 +99,14 @@ class ServiceGrants(MethodView):
         departments = service.service_grant(db, current_actor(), service_id, data["department_id"], data["allow"])
         db.commit()
         return {"departments": departments}
+
+
+@blp.route(f"/data-services/{ID}/usages")
+class ServiceUsages(MethodView):
+    @blp.response(200, DataServiceUsage(many=True))
+    def get(self, service_id):
+        """What is built on this service: indicators and composite services."""
+        return service.service_usages(get_session(), current_actor(), service_id)
 
 
 @blp.route(f"/data-services/{ID}/export")

@@ -11,7 +11,8 @@ from tongguan.accounts.models import Versioned
 from tongguan.db import Base, JSONType, UTCDateTime, utcnow
 
 STATES = {"draft": ("草稿", "Draft"), "online": ("上线", "Online"), "offline": ("下线", "Offline")}
-KINDS = {"sql": ("参数化查询", "Parameterised SELECT"), "table": ("数据表查询", "Table query")}
+KINDS = {"sql": ("参数化查询", "Parameterised SELECT"), "table": ("数据表查询", "Table query"),
+         "composite": ("组合服务", "Composite service")}
 PARAM_TYPES = ("string", "integer", "number", "boolean", "date", "datetime")
 
 
@@ -22,9 +23,11 @@ class DataService(Versioned, Base):
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
-    source_id: Mapped[int] = mapped_column(ForeignKey("data_source.id", ondelete="RESTRICT"), index=True)
-    kind: Mapped[str] = mapped_column(String(8))
-    definition: Mapped[dict] = mapped_column(JSONType, default=dict)  # sql: {"sql"}; table: {"table", "columns", ...}
+    # None for a composite service: its parts have the sources
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("data_source.id", ondelete="RESTRICT"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    # sql: {"sql"}; table: see tablequery.py; composite: see composite.py
+    definition: Mapped[dict] = mapped_column(JSONType, default=dict)
     params: Mapped[list] = mapped_column(JSONType, default=list)  # [{name, type, default, required, description}]
     output: Mapped[list] = mapped_column(JSONType, default=list)  # [{name, type}] as last run
     state: Mapped[str] = mapped_column(String(8), default="draft")
@@ -32,7 +35,7 @@ class DataService(Versioned, Base):
     owner_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id", ondelete="RESTRICT"))
     created_by: Mapped[int | None] = mapped_column(Integer)
 
-    source: Mapped[DataSource] = relationship(lazy="joined")
+    source: Mapped[DataSource | None] = relationship(lazy="joined")
 
 
 class DataServiceRevision(Base):

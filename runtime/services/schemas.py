@@ -17,10 +17,42 @@ class DataServiceParamIn(BaseSchema):
     description = fields.Str(validate=validate.Length(max=500))
 
 
+_expr = validate.Length(min=1, max=4000)
+_name = validate.Length(min=1, max=200)
+
+
+class DataServiceAggregateIn(BaseSchema):
+    name = fields.Str(required=True, validate=_name)
+    expr = fields.Str(required=True, validate=_expr, metadata={"description": "DSL aggregate, e.g. count(where x > 1)"})
+
+
+class DataServicePartIn(BaseSchema):
+    service = fields.Str(required=True, validate=CODE)
+    params = fields.Dict(keys=fields.Str(validate=_name), metadata={
+        "description": 'literal values, or ":name" for the composite\'s own parameter'})
+
+
+class DataServiceJoinIn(BaseSchema):
+    how = fields.Str(load_default="inner", validate=validate.OneOf(["inner", "left"]))
+    on = fields.List(fields.Str(validate=_name), validate=validate.Length(max=10))
+
+
+class DataServiceDerivedIn(BaseSchema):
+    name = fields.Str(required=True, validate=_name)
+    expr = fields.Str(required=True, validate=_expr)
+
+
 class DataServiceDefinitionIn(BaseSchema):
     sql = fields.Str(validate=validate.Length(min=1, max=20_000))
     table = fields.Str(validate=validate.Length(min=1, max=200))
-    columns = fields.List(fields.Str(validate=validate.Length(min=1, max=200)), validate=validate.Length(max=200))
+    columns = fields.List(fields.Str(validate=_name), validate=validate.Length(max=200))
+    filter = fields.Str(validate=_expr, metadata={"description": "table: a DSL condition on the rows"})
+    group_by = fields.List(fields.Str(validate=_name), validate=validate.Length(max=10))
+    aggregates = fields.List(fields.Nested(DataServiceAggregateIn), validate=validate.Length(max=50))
+    parts = fields.List(fields.Nested(DataServicePartIn), validate=validate.Length(max=8))
+    combine = fields.Str(validate=validate.OneOf(["join", "union"]))
+    join = fields.Nested(DataServiceJoinIn)
+    derived = fields.List(fields.Nested(DataServiceDerivedIn), validate=validate.Length(max=50))
 
 
 class DataServiceOutputField(BaseSchema):
@@ -42,13 +74,15 @@ class DataServiceBase(BaseSchema):
 class DataServiceCreate(DataServiceBase):
     code = fields.Str(required=True, validate=CODE)
     name = fields.Str(required=True, validate=validate.Length(min=1, max=200))
-    source_id = fields.Int(required=True, validate=validate.Range(min=1, max=2147483647))
+    source_id = fields.Int(validate=validate.Range(min=1, max=2147483647), allow_none=True,
+                           metadata={"description": "required except for kind composite"})
     kind = fields.Str(required=True, validate=validate.OneOf(list(KINDS)))
     definition = fields.Nested(DataServiceDefinitionIn, required=True)
 
 
 class DataServiceUpdate(DataServiceBase):
-    pass
+    confirm_breaking = fields.Bool(load_default=False, metadata={
+        "description": "save even though the change breaks the dependants a 409 listed"})
 
 
 class DataServiceQuery(PageArgs):
@@ -62,8 +96,8 @@ class DataServiceOut(Schema):
     code = fields.Str()
     name = fields.Str()
     description = fields.Str()
-    source_id = fields.Int()
-    source_code = fields.Function(lambda s: s.source.code)
+    source_id = fields.Int(allow_none=True)
+    source_code = fields.Function(lambda s: s.source.code if s.source else None)
     kind = fields.Str()
     definition = fields.Dict()
     params = fields.List(fields.Dict())
@@ -115,3 +149,12 @@ class DataServiceGrantsOut(Schema):
 class DataServiceImportIn(Schema):
     class Meta:
         unknown = "include"
+
+
+class DataServiceUsage(Schema):
+    kind = fields.Str(metadata={"description": "indicator, data_service, card, report, ..."})
+    id = fields.Int()
+    code = fields.Str()
+    name = fields.Str()
+    state = fields.Str()
+    problem = fields.Str()

@@ -25,7 +25,9 @@ from tongguan.errors import Conflict, Forbidden, Invalid, NotFound
 from tongguan.pagination import Page, check_version, paginate
 from tongguan.permissions import Actor, action
 
-from . import sqlcheck
+from runtime.usages import Dependant, dependants_of, finder, refuse_if_broken
+
+from . import composite, sqlcheck, tablequery
 from .models import PARAM_TYPES, STATES, DataService, DataServiceGrant, DataServiceRevision
 
 MAX_ROWS = 10_000
@@ -64,8 +66,30 @@ def _by_code(session: Session, code: str) -> DataService:
     return svc
 
 
+def _parts(session: Session, svc: DataService) -> list[DataService | None]:
+    codes = [p.get("service") for p in svc.definition.get("parts") or []]
+    found = {s.code: s for s in session.scalars(select(DataService).where(DataService.code.in_(codes)))}
+    return [found.get(c) if c != svc.code else None for c in codes]
+
+
+def _table_of(session: Session, svc: DataService):
+    """(the table a table service reads, {field: DSL type} of its columns)."""
+    src = svc.source
+    if src.kind == "file":
+        table = tabular.table_for(src.file_table, src.fields)
+        return table, tablequery.fields_of(table, {f["name"]: f["type"] for f in src.fields})
+    from sqlalchemy import MetaData, Table
+
+    try:
+        table = Table(svc.definition["table"], MetaData(), autoload_with=_engine(src))
+    except SQLAlchemyError as exc:
+        raise Invalid("The table cannot be read.", {"definition.table": [f"无法读取表：{_reason(exc)}"]}) from exc
+    return table, tablequery.fields_of(table)
+
+
 def _snapshot(svc: DataService) -> dict:
-    return {"code": svc.code, "name": svc.name, "description": svc.description, "source": svc.source.code,
+    return {"code": svc.code, "name": svc.name, "description": svc.description,
+            "source": svc.source.code if svc.source else None,
             "kind": svc.kind, "definition": svc.definition, "params": svc.params, "output": svc.output,
             "state": svc.state, "revision": svc.revision}
 
@@ -76,6 +100,8 @@ def _snapshot(svc: DataService) -> dict:
 def _check(session: Session, svc: DataService) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     src = svc.source
+    if (src is None) != (svc.kind == "composite"):
+        return {"source_id": ["组合服务不指定数据源，其他服务须指定数据源"]}
     names = [p["name"] for p in svc.params]
     if len(set(names)) != len(names):
         errors["params"] = ["参数名重复"]
@@ -109,6 +135,14 @@ def _check(session: Session, svc: DataService) -> dict[str, list[str]]:
             errors["definition.table"] = [f"上传文件类数据源的表为 {src.file_table}"]
         if svc.params:
             errors.setdefault("params", []).append("数据表查询暂不接受参数")
+        if not errors:
+            table, fields = _table_of(session, svc)
+            errors.update(tablequery.check(svc.definition, fields))
+    elif svc.kind == "composite":
+        output, _, problems = composite.plan(svc.definition, _parts(session, svc), svc.params)
+        errors.update(problems)
+        if not problems:
+            svc.output = output
     else:
         errors["kind"] = ["取值须为 sql 或 table"]
     return errors
@@ -166,27 +200,24 @@ def _bind(svc: DataService, given: dict) -> dict:
 
 def _execute(session: Session, svc: DataService, params: dict, limit: int) -> dict:
     src, limit = svc.source, max(1, min(limit, MAX_ROWS))
+    if svc.kind == "composite":
+        rows, output = _composite_rows(session, svc, params)
+        keys = [f["name"] for f in output]
+        return {"columns": output, "rows": [{k: _json(r.get(k)) for k in keys} for r in rows[:limit]],
+                "truncated": len(rows) > limit}
     if svc.kind == "table":
-        columns = svc.definition.get("columns") or []
+        table, fields = _table_of(session, svc)
+        problems = tablequery.check(svc.definition, fields)
+        if problems:
+            raise Invalid("The table query is not valid.", problems)
+        stmt = tablequery.statement(table, svc.definition, fields, order_by_row=src.kind == "file").limit(limit + 1)
         if src.kind == "file":
-            table = tabular.table_for(src.file_table, src.fields)
-            cols = [table.c[c] for c in (columns or [f["name"] for f in src.fields]) if c in table.c]
-            stmt = select(*cols).order_by(table.c._row).limit(limit + 1)
-            result = session.execute(stmt)
-            return _collect(result, limit)
-        from sqlalchemy import MetaData, Table
-
-        engine = _engine(src)
+            return _collect(session.execute(stmt), limit)
         try:
-            table = Table(svc.definition["table"], MetaData(), autoload_with=engine)
+            with _engine(src).connect() as conn:
+                return _collect(conn.execute(stmt), limit)
         except SQLAlchemyError as exc:
-            raise Invalid("The table cannot be read.", {"definition.table": [f"无法读取表：{_reason(exc)}"]}) from exc
-        unknown = [c for c in columns if c not in table.c]
-        if unknown:
-            raise Invalid("Unknown columns.", {"definition.columns": [f"表中没有列：{', '.join(unknown)}"]})
-        stmt = select(*[table.c[c] for c in columns]) if columns else select(table)
-        with engine.connect() as conn:
-            return _collect(conn.execute(stmt.limit(limit + 1)), limit)
+            raise Invalid("The query failed.", {"definition": [f"查询执行失败：{_reason(exc)}"]}) from exc
     engine = _engine(src)
     try:
         with engine.connect() as conn:
@@ -212,17 +243,15 @@ def rows_source(session: Session, svc: DataService, params: dict):
 
     src = svc.source
     values = _bind(svc, params)
-    if svc.kind == "table" and src.kind == "file":
-        table = tabular.table_for(src.file_table, src.fields)
-        cols = svc.definition.get("columns") or [f["name"] for f in src.fields]
-        sub = select(*[table.c[c] for c in cols]).subquery("rows")
-        return sub, {c: sub.c[c] for c in cols}, lambda stmt: [dict(r._mapping) for r in session.execute(stmt)]
-    engine = _engine(src)
+    if svc.kind == "composite":
+        raise ValueError("a composite service has no single place to push down to; use composite_rows()")
     if svc.kind == "table":
-        table = sa.Table(svc.definition["table"], sa.MetaData(), autoload_with=engine)
-        cols = svc.definition.get("columns") or [c.name for c in table.c]
-        sub = select(*[table.c[c] for c in cols]).subquery("rows")
-    else:
+        table, fields = _table_of(session, svc)
+        sub = tablequery.statement(table, svc.definition, fields).subquery("rows")
+        if src.kind == "file":
+            return sub, {c.name: c for c in sub.c}, lambda stmt: [dict(r._mapping) for r in session.execute(stmt)]
+    engine = _engine(src)
+    if svc.kind == "sql":
         typed = [sa.column(f["name"], getattr(sa, SA_TYPES.get(f["type"], "Text"))()) for f in svc.output]
         sub = text(svc.definition["sql"]).bindparams(**values).columns(*typed).subquery("rows")
 
@@ -236,6 +265,49 @@ def rows_source(session: Session, svc: DataService, params: dict):
             return out
 
     return sub, {c.name: c for c in sub.c}, run
+
+
+def _typed_rows(svc: DataService, rows: list[dict]) -> list[dict]:
+    kinds = {f["name"]: f["type"] for f in svc.output}
+    out = []
+    for r in rows:
+        item = {}
+        for k, v in r.items():
+            try:
+                item[k] = tabular.coerce(v, kinds[k]) if k in kinds else v
+            except (ValueError, TypeError):
+                item[k] = None
+        out.append(item)
+    return out
+
+
+def _composite_rows(session: Session, svc: DataService, values: dict) -> tuple[list[dict], list[dict]]:
+    parts = _parts(session, svc)
+    output, mapping, problems = composite.plan(svc.definition, parts, svc.params)
+    if problems:
+        raise Invalid("The composite service is not valid.", problems)
+
+    def fetch(part: DataService, given: dict) -> list[dict]:
+        result = _execute(session, part, _bind(part, {k: v for k, v in given.items() if v is not None}), MAX_ROWS)
+        if result["truncated"]:
+            raise Invalid("A part has too many rows.", {"definition.parts": [
+                f"{part.code} 超过 {MAX_ROWS} 行，请在该服务中筛选或分组后再组合"]})
+        return _typed_rows(part, result["rows"])
+
+    return composite.combine(svc.definition, parts, mapping, output, values, fetch), output
+
+
+def freshness_key(session: Session, svc: DataService) -> tuple:
+    """Changes whenever the service's definition or its data's source changes (for caches)."""
+    if svc.kind == "composite":
+        return (svc.id, svc.revision, tuple(freshness_key(session, p) for p in _parts(session, svc) if p is not None))
+    return (svc.id, svc.revision, svc.source.version)
+
+
+def composite_rows(session: Session, svc: DataService, params: dict) -> tuple[list[dict], dict[str, str]]:
+    """A composite service's rows (typed) and field types, for aggregates computed here."""
+    rows, output = _composite_rows(session, svc, _bind(svc, params))
+    return rows, {f["name"]: f["type"] for f in output}
 
 
 def _reason(exc: Exception) -> str:
@@ -259,10 +331,14 @@ def _validate_and_probe(session: Session, svc: DataService, declared: list | Non
     errors = _check(session, svc)
     if errors:
         raise Invalid("The data service is not valid.", errors)
+    if svc.kind == "composite":
+        declared = None  # its output follows from its parts
     defaults = {p["name"]: p.get("default") for p in svc.params if p.get("default") is not None}
     if all(p.get("default") is not None or not p.get("required") for p in svc.params):
         probe = _execute(session, svc, _bind(svc, defaults), 20)
-        if declared:
+        if svc.kind == "composite":
+            pass
+        elif declared:
             names = [c["name"] for c in probe["columns"]]
             if [d["name"] for d in declared] != names:
                 raise Invalid("The declared output differs from the query's.", {"output": [
@@ -300,13 +376,15 @@ def service_create(session: Session, actor: Actor, data: dict) -> DataService:
     errors = {}
     if session.scalar(select(DataService.id).where(DataService.code == data["code"])) is not None:
         errors["code"] = [f"编码 {data['code']} 已被使用"]
-    src = session.get(DataSource, data["source_id"])
-    if src is None:
-        errors["source_id"] = ["数据源不存在"]
+    src = session.get(DataSource, data["source_id"]) if data.get("source_id") else None
+    if src is None and data["kind"] != "composite":
+        errors["source_id"] = ["数据源不存在" if data.get("source_id") else "请选择数据源"]
+    elif src is not None and data["kind"] == "composite":
+        errors["source_id"] = ["组合服务不指定数据源"]
     if errors:
         raise Invalid("The data service is not valid.", errors)
     svc = DataService(code=data["code"], name=data["name"], description=data.get("description", ""),
-                      source_id=src.id, kind=data["kind"], definition=data.get("definition", {}),
+                      source_id=src.id if src else None, kind=data["kind"], definition=data.get("definition", {}),
                       params=data.get("params", []), state="draft", revision=1, created_by=actor.id,
                       owner_department_id=data.get("owner_department_id", actor.department_id))
     svc.source = src
@@ -317,8 +395,10 @@ def service_create(session: Session, actor: Actor, data: dict) -> DataService:
 
 @action("data.manage")
 def service_update(session: Session, actor: Actor, service_id: int, data: dict,
-                   if_version: int | None = None) -> DataService:
-    """Change a service: the definition it had is archived as a revision first."""
+                   if_version: int | None = None, confirm_breaking: bool = False) -> DataService:
+    """Change a service: the definition it had is archived as a revision first. A change that
+    would break an indicator or a composite service built on it is refused with their list,
+    unless `confirm_breaking`."""
     svc = _service(session, service_id)
     check_version(svc, if_version)
     session.add(DataServiceRevision(service_id=svc.id, revision=svc.revision, snapshot=_snapshot(svc),
@@ -333,6 +413,7 @@ def service_update(session: Session, actor: Actor, service_id: int, data: dict,
         svc.source_id, svc.source = src.id, src
     svc.revision += 1
     _validate_and_probe(session, svc, data.get("output"))
+    refuse_if_broken(session, "data_service", svc, confirm_breaking)
     return svc
 
 
@@ -347,8 +428,34 @@ def service_set_state(session: Session, actor: Actor, service_id: int, state: st
             f"不能从“{STATES[svc.state][0]}”变为“{STATES.get(state, (state,))[0]}”"]})
     if state == "online":
         _validate_and_probe(session, svc)
+    else:
+        users = [d for d in dependants_of(session, "data_service", svc) if d.state in ("published", "online")]
+        if users:
+            raise Conflict(f"数据服务 {svc.code} 仍被使用，不能下线：" + "、".join(f"{u.name}（{u.code}）" for u in users))
     svc.state = state
     return svc
+
+
+@finder("data_service")
+def _composites_on(session: Session, svc: DataService) -> list[Dependant]:
+    out = []
+    for other in session.scalars(select(DataService).where(DataService.kind == "composite")):
+        if svc.code not in [p.get("service") for p in other.definition.get("parts") or []]:
+            continue
+        output, _, problems = composite.plan(other.definition, _parts(session, other), other.params)
+        problem = "；".join(m for msgs in problems.values() for m in msgs)
+        now = {f["name"]: f["type"] for f in output}
+        lost = [f"{f['name']}:{f['type']}" for f in other.output if now.get(f["name"]) != f["type"]]
+        if not problem and lost:
+            problem = "这些输出列将不再存在或改变类型：" + ", ".join(lost)
+        out.append(Dependant("data_service", other.id, other.code, other.name, other.state, problem))
+    return out
+
+
+@action("data.read")
+def service_usages(session: Session, actor: Actor, service_id: int) -> list[dict]:
+    """What is built on this service: indicators, composite services (and, as they come, cards and reports)."""
+    return [d.as_dict() for d in dependants_of(session, "data_service", _service(session, service_id))]
 
 
 @action("data.read")
@@ -420,10 +527,10 @@ def service_import(session: Session, actor: Actor, doc: dict) -> DataService:
     if not isinstance(doc, dict) or doc.get("schema") != "tongguan/data-service@1":
         raise Invalid("Not a data service document.", {"schema": ["不是 tongguan/data-service@1 文档"]})
     src = session.scalar(select(DataSource).where(DataSource.code == doc.get("source")))
-    if src is None:
+    if src is None and doc.get("kind") != "composite":
         raise Invalid("Unknown source.", {"source": [f"数据源 {doc.get('source')} 不存在，请先登记"]})
     data = {"code": doc.get("code"), "name": doc.get("name"), "description": doc.get("description", ""),
-            "source_id": src.id, "kind": doc.get("kind"), "definition": doc.get("definition") or {},
+            "source_id": src.id if src else None, "kind": doc.get("kind"), "definition": doc.get("definition") or {},
             "params": doc.get("params") or []}
     existing = session.scalar(select(DataService).where(DataService.code == data["code"]))
     if existing is not None:

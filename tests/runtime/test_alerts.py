@@ -4,6 +4,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
+from catalog.matters import service as matters
 from runtime.alerts import service as alerts
 from runtime.alerts.models import AlertNotification, AlertState, AlertTransition
 from runtime.indicators import service as indicators
@@ -28,6 +29,13 @@ def rain(session, system, org):
         session.commit()
 
     load(江东区=10, 江西区=5)
+    start = dt.date(2026, 1, 1)
+    top = matters.matter_create(session, system, {"code": "03", "name": "防汛防台", "tier": "category",
+                                                  "effective_from": start})
+    sub = matters.matter_create(session, system, {"code": "0302", "name": "积水内涝", "tier": "subcategory",
+                                                  "parent_id": top.id, "effective_from": start})
+    matters.matter_create(session, system, {"code": "030201", "name": "道路积水", "tier": "item",
+                                            "parent_id": sub.id, "effective_from": start})
     svc = services.service_create(session, system, {"code": "rain_rows", "name": "雨量", "source_id": src.id,
                                                     "kind": "table", "definition": {"table": src.file_table}})
     ind = indicators.indicator_create(session, system, {"code": "max_rain", "name": "最大雨量", "service_id": svc.id,
