@@ -12,6 +12,7 @@ BLUEPRINTS = [
     "tongguan.health:blp",
     "tongguan.accounts.api:blp",
     "tongguan.audit.api:blp",
+    "tongguan.inbox.api:blp",
     "catalog.resources.api:blp",
     "catalog.matters.api:blp",
     "catalog.tags.api:blp",
@@ -45,6 +46,9 @@ def create_app(config: dict | None = None, *, check_db: bool | None = None) -> F
     from . import crypto
 
     crypto.configure(app.config["SECRET_KEY"])
+    from runtime.sources import httpjson
+
+    httpjson.configure(app.config["HTTP_SOURCE_ALLOWED_HOSTS"])  # webhooks are sent by jobs, outside requests
     db.import_models()
     db.init_app(app)
     if check_db if check_db is not None else app.config["CHECK_MIGRATIONS"]:

@@ -19,6 +19,7 @@ MODEL_MODULES = [
     "tongguan.audit.models",
     "tongguan.files.models",
     "tongguan.jobs.models",
+    "tongguan.inbox.models",
     "runtime.sources.models",
     "runtime.services.models",
     "runtime.indicators.models",

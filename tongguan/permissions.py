@@ -33,6 +33,7 @@ PERMISSIONS: dict[str, str] = {
     "org.manage": "create and change departments and users",
     "audit.read": "read the audit log",
     "token.own": "create, list and revoke one's own API tokens",
+    "inbox.own": "read one's own in-app notifications",
     "token.manage": "list and revoke anybody's API tokens",
     "system.backup": "back up and restore the database",
     "catalog.read": "browse the resource catalog (only what directory and resource grants allow)",
@@ -50,7 +51,7 @@ PERMISSIONS: dict[str, str] = {
     "data.manage": "register data sources and build data services and indicators",
 }
 
-_READER = {"org.read", "token.own", "catalog.read", "matter.read", "tag.read", "tag.apply", "component.read",
+_READER = {"org.read", "token.own", "inbox.own", "catalog.read", "matter.read", "tag.read", "tag.apply", "component.read",
            "data.read"}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {

@@ -1,7 +1,7 @@
 """/api/v1/data-services: define, publish and call data services."""
 from __future__ import annotations
 
-from flask import request
+from flask import current_app, request
 from flask.views import MethodView
 from sqlalchemy import select
 
@@ -9,11 +9,12 @@ from tongguan.api import Blueprint, api, current_actor, if_match, with_etag
 from tongguan.db import get_session
 from tongguan.errors import Invalid
 
-from . import service
+from . import service, subscriptions
 from .models import DataService
 from .schemas import (
     DataServiceGrantIn, DataServiceGrantsOut, DataServicePreviewIn, DataServiceResult, DataServiceRevisionOut, DataServiceCreate, DataServiceOut, DataServicePage, DataServiceQuery,
-    DataServiceUpdate, DataServiceStateIn, DataServiceUsage,
+    DataServiceUpdate, DataServiceStateIn, DataServiceUsage, DataServiceSubscriptionIn, DataServiceSubscriptionOut,
+    DataServiceDeliveryOut,
 )
 
 blp = Blueprint("data_services", __name__, url_prefix="/api/v1", description="Data services (数据服务)")
@@ -107,6 +108,47 @@ class ServiceUsages(MethodView):
     def get(self, service_id):
         """What is built on this service: indicators and composite services."""
         return service.service_usages(get_session(), current_actor(), service_id)
+
+
+@blp.route(f"/data-services/{ID}/subscriptions")
+class ServiceSubscriptions(MethodView):
+    @blp.response(200, DataServiceSubscriptionOut(many=True))
+    def get(self, service_id):
+        """My subscriptions to the service (a data manager sees everybody's)."""
+        return subscriptions.subscription_list(get_session(), current_actor(), service_id)
+
+    @blp.arguments(DataServiceSubscriptionIn)
+    @blp.response(201, DataServiceSubscriptionOut)
+    def post(self, data, service_id):
+        """Be told when the definition or the data changes: in the inbox, or by a signed webhook."""
+        db = get_session()
+        sub, secret = subscriptions.subscription_create(db, current_actor(), service_id, data,
+                                                        list(current_app.config["HTTP_SOURCE_ALLOWED_HOSTS"]))
+        db.commit()
+        if secret:
+            sub.plain_secret = secret  # answered this once; only its encryption is stored
+        return sub, 201
+
+
+SUB = "<int(min=1, max=2147483647):subscription_id>"
+
+
+@blp.route(f"/data-service-subscriptions/{SUB}")
+class SubscriptionItem(MethodView):
+    @blp.response(204)
+    def delete(self, subscription_id):
+        """Stop a subscription."""
+        db = get_session()
+        subscriptions.subscription_delete(db, current_actor(), subscription_id)
+        db.commit()
+
+
+@blp.route(f"/data-service-subscriptions/{SUB}/deliveries")
+class SubscriptionDeliveries(MethodView):
+    @blp.response(200, DataServiceDeliveryOut(many=True))
+    def get(self, subscription_id):
+        """A webhook's latest deliveries and their outcome."""
+        return subscriptions.subscription_deliveries(get_session(), current_actor(), subscription_id)
 
 
 @blp.route(f"/data-services/{ID}/export")

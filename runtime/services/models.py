@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from runtime.sources.models import DataSource
@@ -64,3 +64,40 @@ class DataServiceGrant(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (UniqueConstraint("service_id", "department_id"),)
+
+
+class DataServiceSubscription(Base):
+    """Somebody to tell when a service's definition or its data snapshot changes: in their inbox,
+    or by a webhook signed with HMAC-SHA256 (the secret is encrypted at rest)."""
+
+    __tablename__ = "data_service_subscription"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("data_service.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(8))  # inapp | webhook
+    url: Mapped[str] = mapped_column(String(500), default="")
+    secret: Mapped[str] = mapped_column(Text, default="")  # Fernet token of {"secret": ...}
+    on_definition: Mapped[bool] = mapped_column(Boolean, default=True)
+    on_data: Mapped[bool] = mapped_column(Boolean, default=True)
+    data_digest: Mapped[str] = mapped_column(String(64), default="")  # of the rows last seen
+    checked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DataServiceDelivery(Base):
+    """One webhook call to make (an outbox row): retried by the watch job until it succeeds or gives up."""
+
+    __tablename__ = "data_service_delivery"
+    __audit__ = False
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("data_service_subscription.id", ondelete="CASCADE"),
+                                                 index=True)
+    event: Mapped[str] = mapped_column(String(16))  # definition | data
+    payload: Mapped[dict] = mapped_column(JSONType)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    failed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # gave up
+    last_error: Mapped[str] = mapped_column(Text, default="")

@@ -158,3 +158,37 @@ class DataServiceUsage(Schema):
     name = fields.Str()
     state = fields.Str()
     problem = fields.Str()
+
+
+class DataServiceSubscriptionIn(BaseSchema):
+    channel = fields.Str(load_default="inapp", validate=validate.OneOf(["inapp", "webhook"]))
+    url = fields.Str(validate=validate.Length(max=500), metadata={"description": "webhook only"})
+    secret = fields.Str(validate=validate.Length(min=16, max=200),
+                        metadata={"description": "webhook signing secret; generated when omitted"})
+    on_definition = fields.Bool(load_default=True)
+    on_data = fields.Bool(load_default=True)
+
+
+class DataServiceSubscriptionOut(Schema):
+    id = fields.Int()
+    service_id = fields.Int()
+    user_id = fields.Int()
+    channel = fields.Str()
+    url = fields.Str()
+    on_definition = fields.Bool()
+    on_data = fields.Bool()
+    checked_at = fields.AwareDateTime(allow_none=True)
+    created_at = fields.AwareDateTime()
+    secret = fields.Str(attribute="plain_secret",
+                        metadata={"description": "shown once, when a webhook subscription is created"})
+
+
+class DataServiceDeliveryOut(Schema):
+    id = fields.Int()
+    event = fields.Str()
+    payload = fields.Dict()
+    created_at = fields.AwareDateTime()
+    attempts = fields.Int()
+    delivered_at = fields.AwareDateTime(allow_none=True)
+    failed_at = fields.AwareDateTime(allow_none=True)
+    last_error = fields.Str()

@@ -27,7 +27,7 @@ from tongguan.permissions import Actor, action
 
 from runtime.usages import Dependant, dependants_of, finder, refuse_if_broken
 
-from . import composite, sqlcheck, tablequery
+from . import composite, sqlcheck, subscriptions, tablequery
 from .models import PARAM_TYPES, STATES, DataService, DataServiceGrant, DataServiceRevision
 
 MAX_ROWS = 10_000
@@ -414,6 +414,7 @@ def service_update(session: Session, actor: Actor, service_id: int, data: dict,
     svc.revision += 1
     _validate_and_probe(session, svc, data.get("output"))
     refuse_if_broken(session, "data_service", svc, confirm_breaking)
+    subscriptions.definition_changed(session, svc, f"{actor.username} 修改了 {', '.join(sorted(data)) or '定义'}")
     return svc
 
 
@@ -433,6 +434,7 @@ def service_set_state(session: Session, actor: Actor, service_id: int, state: st
         if users:
             raise Conflict(f"数据服务 {svc.code} 仍被使用，不能下线：" + "、".join(f"{u.name}（{u.code}）" for u in users))
     svc.state = state
+    subscriptions.definition_changed(session, svc, f"{actor.username} 将状态改为“{STATES[state][0]}”")
     return svc
 
 

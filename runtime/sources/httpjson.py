@@ -70,3 +70,31 @@ def records(doc, path: str = "") -> list[dict]:
     if not isinstance(node, list) or not all(isinstance(r, dict) for r in node):
         raise FetchError("该路径处须为对象数组")
     return node
+
+
+# Hosts that outbound calls made by background jobs (webhooks) may reach although they are
+# internal; set from HTTP_SOURCE_ALLOWED_HOSTS by the app factory.
+ALLOWED_HOSTS: list[str] = []
+
+
+def configure(allowed_hosts: list[str]) -> None:
+    ALLOWED_HOSTS[:] = list(allowed_hosts)
+
+
+def post_json(url: str, body: bytes, *, headers: dict | None = None, timeout: float = 5,
+              allowed_hosts: list[str] | None = None) -> int:
+    """POST a JSON body; returns the status (2xx), raises FetchError otherwise."""
+    check_url(url, ALLOWED_HOSTS if allowed_hosts is None else allowed_hosts)
+    opener = urllib.request.build_opener(_NoRedirect)
+    request = urllib.request.Request(url, data=body, method="POST",
+                                     headers={"Content-Type": "application/json", **(headers or {})})
+    try:
+        with opener.open(request, timeout=timeout) as response:
+            response.read(65536)
+            return response.status
+    except FetchError:
+        raise
+    except urllib.error.HTTPError as exc:
+        raise FetchError(f"对方返回 HTTP {exc.code}") from exc
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        raise FetchError(f"无法送达：{getattr(exc, 'reason', exc)}") from exc

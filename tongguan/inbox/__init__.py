@@ -1,0 +1,1 @@
+"""In-app notifications: each user\x27s inbox."""
