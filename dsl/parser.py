@@ -19,7 +19,7 @@ MAX_DEPTH = 64
 MAX_NODES = 1000
 
 AGGREGATES = ("count", "sum", "avg", "min", "max", "distinct_count", "percentile")
-SCALARS = ("round", "coalesce", "date_trunc")
+SCALARS = ("round", "coalesce", "date_trunc", "hours_between", "minutes_between")
 LITERAL_FUNCTIONS = ("date", "datetime")
 FUNCTIONS = AGGREGATES + SCALARS + LITERAL_FUNCTIONS
 TRUNC_UNITS = ("hour", "day", "week", "month", "year")
@@ -258,6 +258,8 @@ class _Build(Transformer):
             if not (isinstance(unit, Literal) and unit.type == "string" and unit.value in TRUNC_UNITS):
                 units = "、".join(f"'{u}'" for u in TRUNC_UNITS)
                 raise _error(unit, f"date_trunc 的单位必须是 {units} 之一", f"date_trunc's unit must be one of {', '.join(TRUNC_UNITS)}")
+        elif name in ("hours_between", "minutes_between"):
+            arity(2, 2)
         if name in AGGREGATES:
             return make(Aggregate, pos, name, args, where=where)
         return make(Call, pos, name, args)

@@ -126,6 +126,16 @@ def add_duration(t: Any, delta: dt.timedelta, sign: int = 1) -> Any:
     return _as_dt(t) + sign * delta
 
 
+def seconds_between(a: Any, b: Any) -> float | None:
+    """b - a in seconds (a date counts as its midnight); None if either is null."""
+    a, b = normalize(a), normalize(b)
+    if a is None or b is None:
+        return None
+    a = _as_dt(a) if _is_date_only(a) else a
+    b = _as_dt(b) if _is_date_only(b) else b
+    return (b - a).total_seconds()
+
+
 def date_trunc(unit: str, t: Any) -> dt.datetime | None:
     if t is None:
         return None
@@ -239,6 +249,11 @@ class _Evaluator:
                 return None
             if node.name == "date_trunc":
                 return date_trunc(v(node.args[0], row, rows), v(node.args[1], row, rows))
+            if node.name in ("hours_between", "minutes_between"):
+                seconds = seconds_between(v(node.args[0], row, rows), v(node.args[1], row, rows))
+                if seconds is None:
+                    return None
+                return seconds / (3600 if node.name == "hours_between" else 60)
         if isinstance(node, Aggregate):
             if rows is None:
                 raise DslError("聚合函数只能用于聚合计算（aggregate），不能逐行求值",

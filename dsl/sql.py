@@ -13,7 +13,7 @@ from sqlalchemy.types import TypeDecorator
 
 from .ast import Aggregate, Between, Binary, Call, Expr, Field, In, IsNull, Literal, Query, Unary, unwrap
 from .errors import DslError
-from .python import _Evaluator, date_trunc, normalize_now, percentile_cont, sql_round
+from .python import _Evaluator, date_trunc, normalize_now, percentile_cont, seconds_between, sql_round
 from .types import TEMPORAL, check_types
 
 MAX_ROWS_CAP = 100_000
@@ -166,6 +166,24 @@ def _date_trunc_pg(element, compiler, **kw):
         compiler.process(unit, **kw), compiler.process(t, **kw))
 
 
+class _SecondsBetween(_Fn):
+    name = "tg_seconds_between"
+    inherit_cache = True
+
+
+@compiles(_SecondsBetween)
+def _seconds_between_default(element, compiler, **kw):
+    a, b = list(element.clauses)
+    return "tg_seconds_between(%s, %s)" % (compiler.process(a, **kw), compiler.process(b, **kw))
+
+
+@compiles(_SecondsBetween, "postgresql")
+def _seconds_between_pg(element, compiler, **kw):
+    a, b = list(element.clauses)
+    return "EXTRACT(EPOCH FROM (CAST(%s AS TIMESTAMP WITHOUT TIME ZONE) - CAST(%s AS TIMESTAMP WITHOUT TIME ZONE)))" % (
+        compiler.process(b, **kw), compiler.process(a, **kw))
+
+
 class _Round(_Fn):
     name = "tg_round"
     inherit_cache = True
@@ -236,6 +254,10 @@ def _sqlite_date_trunc(unit, value):
     return _fmt(date_trunc(unit, t))
 
 
+def _sqlite_seconds_between(a, b):
+    return seconds_between(_parse_sqlite_temporal(a), _parse_sqlite_temporal(b))
+
+
 def _sqlite_round(x, n):
     if x is None or n is None or isinstance(x, (str, bytes)):
         return None
@@ -266,6 +288,7 @@ def register_sqlite_functions(dbapi_connection) -> None:
     `connect` event: `event.listen(engine, "connect", lambda c, r: register_sqlite_functions(c))`."""
     dbapi_connection.create_function("tg_add_seconds", 2, _sqlite_add_seconds, deterministic=True)
     dbapi_connection.create_function("tg_date_trunc", 2, _sqlite_date_trunc, deterministic=True)
+    dbapi_connection.create_function("tg_seconds_between", 2, _sqlite_seconds_between, deterministic=True)
     dbapi_connection.create_function("tg_round", 2, _sqlite_round, deterministic=True)
     dbapi_connection.create_aggregate("percentile_cont", 2, _PercentileCont)
 
@@ -397,6 +420,9 @@ class _Compiler:
         if node.name == "date_trunc":
             unit = self.bind(node.args[0].value, "string")
             return sa.type_coerce(_DateTrunc(unit, self.compile(node.args[1])), sa.DateTime())
+        if node.name in ("hours_between", "minutes_between"):
+            seconds = sa.cast(_SecondsBetween(self.compile(node.args[0]), self.compile(node.args[1])), sa.Float())
+            return seconds / (3600.0 if node.name == "hours_between" else 60.0)
         raise DslError(f"未知函数 {node.name}", f"unknown function {node.name}", node.pos.line, node.pos.column)
 
     def _aggregate(self, node: Aggregate, kind: str):

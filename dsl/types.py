@@ -206,6 +206,10 @@ class Checker:
             v(node.args[0])
             self._want_inside(node.args[1], TEMPORAL, "日期或日期时间", "a date or datetime", agg_expr, inside)
             return "datetime"
+        if node.name in ("hours_between", "minutes_between"):
+            for a in node.args:
+                self._want_inside(a, TEMPORAL, "日期或日期时间", "a date or datetime", agg_expr, inside)
+            return "number"
         raise _err(node, f"未知函数 {node.name}", f"unknown function {node.name}")  # pragma: no cover
 
     def _aggregate(self, node: Aggregate, agg_expr: bool, inside: bool) -> str:

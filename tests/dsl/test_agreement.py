@@ -69,6 +69,8 @@ TEMPORAL_PREDICATES = st.one_of(
     CMP.map(lambda op: f"(t + 90m {op} now)"),
     CMP.map(lambda op: f"(d - 12h {op} t)"),
     CMP.map(lambda op: f"(date_trunc('day', t) {op} today)"),
+    st.tuples(CMP, st.sampled_from(["0", "24", "36.5", "-12"])).map(lambda p: f"(hours_between(d, t) {p[0]} {p[1]})"),
+    st.tuples(CMP, st.sampled_from(["0", "90", "4320"])).map(lambda p: f"(minutes_between(t, now) {p[0]} {p[1]})"),
     st.tuples(st.sampled_from(["hour", "day", "week", "month"]), CMP)
     .map(lambda p: f"(date_trunc('{p[0]}', t) {p[1]} date_trunc('{p[0]}', d))"),
     CMP.map(lambda op: f"(coalesce(d, t) {op} now - 5d)"),

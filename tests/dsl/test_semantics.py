@@ -45,6 +45,8 @@ CASES = [
     ("date_trunc('week', t)", ROW, T(2026, 11, 23)), ("date_trunc('month', t)", ROW, T(2026, 11, 1)),
     ("date_trunc('year', d)", ROW, T(2026, 1, 1)), ("date_trunc('day', d) = d", ROW, True),
     ("date_trunc('day', t) = today", ROW, True), ("date_trunc('day', t)", NULLS, None),
+    ("hours_between(d, t)", ROW, 129.5), ("minutes_between(t, d)", ROW, -7770.0), ("hours_between(t, t)", ROW, 0.0),
+    ("hours_between(d, t) > 24", ROW, True), ("hours_between(d, t)", NULLS, None),
     ("coalesce(d, t)", ROW, T(2026, 11, 20)), ("coalesce(t, d)", {**ROW, "t": None}, T(2026, 11, 20)),
     ("w > 2h", {**ROW, "w": dt.timedelta(hours=3)}, True), ("w = 90m", {**ROW, "w": dt.timedelta(minutes=90)}, True),
     ("w between 1h and 2h", {**ROW, "w": dt.timedelta(hours=3)}, False), ("w is null", ROW, True),
@@ -237,3 +239,15 @@ def test_chinese_and_quoted_field_names_end_to_end(engine):
         trans.rollback()
     assert got == aggregate(expr, rows) == [{"处置 部门": "城管", "value": 1}, {"处置 部门": None, "value": 1}]
     assert ids == [1, 3]
+
+
+def test_hours_and_minutes_between_two_times():
+    from dsl import evaluate, parse
+
+    row = {"a": T(2026, 11, 25, 8, 30), "b": T(2026, 11, 26, 10), "d": dt.date(2026, 11, 25)}
+    fields = {"a": "datetime", "b": "datetime", "d": "date"}
+    assert evaluate(parse("hours_between(a, b)"), row, fields=fields) == 25.5
+    assert evaluate(parse("minutes_between(b, a)"), row, fields=fields) == -1530
+    assert evaluate(parse("hours_between(d, a)"), row, fields=fields) == 8.5
+    assert evaluate(parse("hours_between(a, null_field)"), {**row, "null_field": None},
+                    fields={**fields, "null_field": "datetime"}) is None
