@@ -17,6 +17,7 @@ BLUEPRINTS = [
     "catalog.matters.api:blp",
     "catalog.tags.api:blp",
     "catalog.registry.api:blp",
+    "builder.api:blp",
     "runtime.sources.api:blp",
     "runtime.services.api:blp",
     "runtime.indicators.api:blp",

@@ -20,6 +20,7 @@ MODEL_MODULES = [
     "tongguan.files.models",
     "tongguan.jobs.models",
     "tongguan.inbox.models",
+    "builder.models",
     "runtime.sources.models",
     "runtime.services.models",
     "runtime.indicators.models",

@@ -49,17 +49,19 @@ PERMISSIONS: dict[str, str] = {
     "component.manage": "register and change components",
     "data.read": "browse data sources, data services and indicators",
     "data.manage": "register data sources and build data services and indicators",
+    "app.read": "browse apps (cards, pages, big screens)",
+    "app.manage": "create and change apps",
 }
 
 _READER = {"org.read", "token.own", "inbox.own", "catalog.read", "matter.read", "tag.read", "tag.apply", "component.read",
-           "data.read"}
+           "data.read", "app.read"}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset(PERMISSIONS),
     "catalog_manager": frozenset(_READER | {
         "catalog.write", "catalog.admin", "matter.manage", "tag.manage", "tag.approve", "component.manage"}),
     "data_operator": frozenset(_READER | {"catalog.write", "tag.manage", "data.manage"}),
-    "author": frozenset(_READER | {"catalog.write"}),
+    "author": frozenset(_READER | {"catalog.write", "app.manage"}),
     "handler": frozenset(_READER),
     "leader": frozenset(_READER | {"audit.read"}),
 }

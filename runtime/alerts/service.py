@@ -19,6 +19,7 @@ from catalog.matters.models import Matter
 from runtime.indicators.models import Indicator
 from runtime.indicators.service import indicator_values, parse_window
 from runtime.usages import Dependant, finder
+from tongguan.accounts.service import unknown_departments
 from tongguan.db import utcnow
 from tongguan.errors import Invalid, NotFound
 from tongguan.jobs import job
@@ -75,6 +76,11 @@ def _check(session: Session, rule: AlertRule) -> None:
             errors["clear_condition"] = [exc.render("zh-CN")]
     if rule.report_matter and session.scalar(select(Matter.id).where(Matter.code == rule.report_matter)) is None:
         errors["report_matter"] = [f"事项目录中没有事项 {rule.report_matter}"]
+    if unknown_departments(session, [rule.owner_department_id]):
+        errors["owner_department_id"] = ["部门不存在"]
+    missing = unknown_departments(session, rule.notify_departments or [])
+    if missing:
+        errors["notify_departments"] = [f"部门不存在：{', '.join(map(str, missing))}"]
     if rule.nodata not in NODATA_POLICIES:
         errors["nodata"] = [f"取值须为 {', '.join(NODATA_POLICIES)} 之一"]
     if rule.interval_s < 10:

@@ -21,6 +21,7 @@ import dsl
 from runtime.services.models import DataService
 from runtime.services.service import composite_rows, freshness_key, rows_source
 from runtime.usages import Dependant, dependants_of, finder, refuse_if_broken
+from tongguan.accounts.service import unknown_departments
 from tongguan.errors import Conflict, Invalid, NotFound
 from tongguan.pagination import Page, check_version, paginate
 from tongguan.permissions import Actor, action
@@ -70,6 +71,8 @@ def _dsl_error(field: str, exc: dsl.DslError) -> Invalid:
 def _check(session: Session, ind: Indicator) -> None:
     """Type-check the formula against what it runs over; fill `depends_on` for derived ones."""
     errors: dict[str, list[str]] = {}
+    if unknown_departments(session, [ind.owner_department_id]):
+        errors["owner_department_id"] = ["部门不存在"]
     for key, allowed in (("grain", GRAINS), ("update_cycle", CYCLES)):
         if getattr(ind, key) not in allowed:
             errors[key] = [f"取值须为 {', '.join(allowed)} 之一"]

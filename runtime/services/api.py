@@ -92,14 +92,22 @@ class ServicePreview(MethodView):
 
 @blp.route(f"/data-services/{ID}/grants")
 class ServiceGrants(MethodView):
+    @blp.response(200, DataServiceGrantsOut)
+    def get(self, service_id):
+        """The departments and apps allowed to call the service."""
+        return service.service_grants(get_session(), current_actor(), service_id)
+
     @blp.arguments(DataServiceGrantIn)
     @blp.response(200, DataServiceGrantsOut)
     def post(self, data, service_id):
-        """Allow (or, with allow=false, stop) a department calling the service."""
+        """Allow (or, with allow=false, stop) a department or an app calling the service."""
         db = get_session()
-        departments = service.service_grant(db, current_actor(), service_id, data["department_id"], data["allow"])
+        if "app_id" in data:
+            service.service_grant_app(db, current_actor(), service_id, data["app_id"], data["allow"])
+        else:
+            service.service_grant(db, current_actor(), service_id, data["department_id"], data["allow"])
         db.commit()
-        return {"departments": departments}
+        return service.service_grants(db, current_actor(), service_id)
 
 
 @blp.route(f"/data-services/{ID}/usages")
@@ -179,13 +187,15 @@ class ServiceImport(MethodView):
 class ServiceCall(MethodView):
     @blp.response(200, DataServiceResult)
     def get(self, code):
-        """Call an online service: its parameters are query parameters; `_limit` caps the rows (≤ 10,000)."""
+        """Call an online service: its parameters are query parameters; `_limit` caps the rows (≤ 10,000);
+        `_app` names the published app whose page makes the call."""
         args = request.args.to_dict()
+        app = args.pop("_app", None)
         try:
             limit = int(args.pop("_limit", 1000))
         except ValueError:
             raise Invalid("_limit must be a number.", {"_limit": ["须为整数"]}) from None
-        return service.service_call(get_session(), current_actor(), code, args, limit)
+        return service.service_call(get_session(), current_actor(), code, args, limit, app)
 
 
 def _online_paths() -> dict:
@@ -198,6 +208,10 @@ def _online_paths() -> dict:
                    "schema": {"type": TYPES.get(p["type"], "string"),
                               **({"format": p["type"]} if p["type"] in ("date", "datetime") else {})}}
                   for p in svc.params]
+        params += [{"in": "query", "name": "_limit", "required": False, "description": "at most this many rows",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 10000, "default": 1000}},
+                   {"in": "query", "name": "_app", "required": False,
+                    "description": "the published app whose page makes the call", "schema": {"type": "string"}}]
         paths[f"/api/v1/data-services/{svc.code}"] = {"get": {
             "tags": ["Data services (数据服务)"], "summary": f"{svc.name}（数据服务 {svc.code}，第 {svc.revision} 版）",
             "description": svc.description, "operationId": f"data_service_{svc.code}", "parameters": params,

@@ -101,3 +101,16 @@ class DataServiceDelivery(Base):
     delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     failed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # gave up
     last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+class DataServiceAppGrant(Base):
+    """An app whose cards and pages may call the service for whoever may view the app."""
+
+    __tablename__ = "data_service_app_grant"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("data_service.id", ondelete="CASCADE"), index=True)
+    app_id: Mapped[int] = mapped_column(ForeignKey("app.id", ondelete="CASCADE"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("service_id", "app_id"),)

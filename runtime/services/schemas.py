@@ -1,7 +1,7 @@
 """Marshmallow schemas of data services."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from tongguan.schemas import CODE, BaseSchema, PageArgs, page_of
 
@@ -138,12 +138,19 @@ class DataServiceRevisionOut(Schema):
 
 
 class DataServiceGrantIn(BaseSchema):
-    department_id = fields.Int(required=True, validate=validate.Range(min=1, max=2147483647))
+    department_id = fields.Int(validate=validate.Range(min=1, max=2147483647))
+    app_id = fields.Int(validate=validate.Range(min=1, max=2147483647))
     allow = fields.Bool(load_default=True)
+
+    @validates_schema
+    def _one_grantee(self, data, **kwargs):
+        if ("department_id" in data) == ("app_id" in data):
+            raise ValidationError("给出 department_id 或 app_id 之一", "department_id")
 
 
 class DataServiceGrantsOut(Schema):
     departments = fields.List(fields.Int())
+    apps = fields.List(fields.Int())
 
 
 class DataServiceImportIn(Schema):

@@ -21,6 +21,7 @@ from runtime.sources.models import DataSource
 from runtime.sources.service import secret_of
 from runtime.sources.sqlconn import engine_for
 from tongguan.accounts.models import Department
+from tongguan.accounts.service import unknown_departments
 from tongguan.errors import Conflict, Forbidden, Invalid, NotFound
 from tongguan.pagination import Page, check_version, paginate
 from tongguan.permissions import Actor, action
@@ -28,7 +29,7 @@ from tongguan.permissions import Actor, action
 from runtime.usages import Dependant, dependants_of, finder, refuse_if_broken
 
 from . import composite, sqlcheck, subscriptions, tablequery
-from .models import PARAM_TYPES, STATES, DataService, DataServiceGrant, DataServiceRevision
+from .models import PARAM_TYPES, STATES, DataService, DataServiceAppGrant, DataServiceGrant, DataServiceRevision
 
 MAX_ROWS = 10_000
 TIMEOUT_MS = 15_000
@@ -100,6 +101,8 @@ def _snapshot(svc: DataService) -> dict:
 def _check(session: Session, svc: DataService) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     src = svc.source
+    if unknown_departments(session, [svc.owner_department_id]):
+        return {"owner_department_id": ["部门不存在"]}
     if (src is None) != (svc.kind == "composite"):
         return {"source_id": ["组合服务不指定数据源，其他服务须指定数据源"]}
     names = [p["name"] for p in svc.params]
@@ -477,9 +480,14 @@ def service_preview(session: Session, actor: Actor, service_id: int, params: dic
     return _execute(session, svc, _bind(svc, params), limit)
 
 
-def _may_call(session: Session, actor: Actor, svc: DataService) -> bool:
+def _may_call(session: Session, actor: Actor, svc: DataService, app: str | None = None) -> bool:
     if actor.can("data.manage") or (svc.owner_department_id and svc.owner_department_id == actor.department_id):
         return True
+    if app is not None:
+        from builder.models import App
+
+        return session.scalar(select(DataServiceAppGrant.id).join(App, App.id == DataServiceAppGrant.app_id).where(
+            DataServiceAppGrant.service_id == svc.id, App.code == app, App.state == "published")) is not None
     if actor.department_id is None:
         return False
     return session.scalar(select(DataServiceGrant.id).where(
@@ -487,13 +495,15 @@ def _may_call(session: Session, actor: Actor, svc: DataService) -> bool:
 
 
 @action("data.read")
-def service_call(session: Session, actor: Actor, code: str, params: dict, limit: int = 1000) -> dict:
-    """Call an online service by code with its parameters."""
+def service_call(session: Session, actor: Actor, code: str, params: dict, limit: int = 1000,
+                 app: str | None = None) -> dict:
+    """Call an online service by code with its parameters; `app` is the published app whose page
+    makes the call (a service granted to the app serves everyone who views it)."""
     svc = _by_code(session, code)
     if svc.state != "online":
         raise Conflict(f"数据服务 {code} 未上线（当前：{STATES[svc.state][0]}）")
-    if not _may_call(session, actor, svc):
-        raise Forbidden(f"Your department is not authorised to call data service {code}.")
+    if not (_may_call(session, actor, svc) or (app and _may_call(session, actor, svc, app))):
+        raise Forbidden(f"Neither your department nor the app is authorised to call data service {code}.")
     out = _execute(session, svc, _bind(svc, params), limit)
     return {"service": svc.code, "revision": svc.revision, **out}
 
@@ -513,6 +523,35 @@ def service_grant(session: Session, actor: Actor, service_id: int, department_id
     session.flush()
     return list(session.scalars(select(DataServiceGrant.department_id).where(DataServiceGrant.service_id == svc.id)
                                 .order_by(DataServiceGrant.department_id)))
+
+
+@action("data.manage")
+def service_grant_app(session: Session, actor: Actor, service_id: int, app_id: int, allow: bool = True) -> list[int]:
+    """Allow (or stop) an app's pages calling the service; returns the apps allowed."""
+    from builder.models import App
+
+    svc = _service(session, service_id)
+    if session.get(App, app_id) is None:
+        raise Invalid("No such app.", {"app_id": ["应用不存在"]})
+    row = session.scalar(select(DataServiceAppGrant).where(DataServiceAppGrant.service_id == svc.id,
+                                                           DataServiceAppGrant.app_id == app_id))
+    if allow and row is None:
+        session.add(DataServiceAppGrant(service_id=svc.id, app_id=app_id))
+    elif not allow and row is not None:
+        session.delete(row)
+    session.flush()
+    return list(session.scalars(select(DataServiceAppGrant.app_id).where(DataServiceAppGrant.service_id == svc.id)
+                                .order_by(DataServiceAppGrant.app_id)))
+
+
+@action("data.read")
+def service_grants(session: Session, actor: Actor, service_id: int) -> dict:
+    """The departments and apps allowed to call the service."""
+    svc = _service(session, service_id)
+    return {"departments": list(session.scalars(select(DataServiceGrant.department_id).where(
+                DataServiceGrant.service_id == svc.id).order_by(DataServiceGrant.department_id))),
+            "apps": list(session.scalars(select(DataServiceAppGrant.app_id).where(
+                DataServiceAppGrant.service_id == svc.id).order_by(DataServiceAppGrant.app_id)))}
 
 
 @action("data.read")

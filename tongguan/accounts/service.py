@@ -28,6 +28,17 @@ def _department(session: Session, department_id: int) -> Department:
     return dept
 
 
+def unknown_departments(session: Session, ids) -> list[int]:
+    """Which of these department ids do not exist (other domains check references with it)."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return []
+    if any(not isinstance(i, int) or isinstance(i, bool) or not 0 < i < 2**31 for i in wanted):
+        return sorted(wanted, key=str)
+    found = set(session.scalars(select(Department.id).where(Department.id.in_(wanted))))
+    return sorted(wanted - found)
+
+
 def _check_department(session: Session, data: dict, dept: Department | None = None) -> None:
     """Collect every problem with a department's fields, then raise once."""
     errors: dict[str, list[str]] = {}
