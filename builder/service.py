@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from runtime.services import apps as runtime_apps
 from tongguan.accounts.service import unknown_departments
 from tongguan.errors import Invalid, NotFound
 from tongguan.pagination import Page, check_version, paginate
@@ -21,6 +22,12 @@ def _app(session: Session, app_id: int) -> App:
 
 def app_by_code(session: Session, code: str) -> App | None:
     return session.scalar(select(App).where(App.code == code))
+
+
+@runtime_apps.provider
+def _found(session: Session, *, code: str | None = None, id: int | None = None) -> runtime_apps.FoundApp | None:
+    app = app_by_code(session, code) if code is not None else session.get(App, id)
+    return runtime_apps.FoundApp(app.id, app.code, app.state == "published") if app else None
 
 
 @action("app.read")

@@ -60,6 +60,24 @@ def test_dsl_imports_nothing_of_ours():
                 assert name.split(".")[0] not in DOMAIN_PACKAGES, f"{path} imports {name}"
 
 
+# Who may import whom (BRIEF: dsl at the bottom; catalog and runtime in the middle; builder,
+# report_engine and templates_lib on top; the catalog never needs the runtime).
+FORBIDDEN_IMPORTS = {"components": {"catalog", "runtime", "builder", "report_engine", "templates_lib"},
+                     "catalog": {"runtime", "builder", "report_engine", "templates_lib"},
+                     "runtime": {"builder", "report_engine", "templates_lib"}}
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN_IMPORTS))
+def test_imports_go_down_the_layers(package):
+    for path in (ROOT / package).rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else [])
+            for name in names:
+                assert name.split(".")[0] not in FORBIDDEN_IMPORTS[package], f"{path} imports {name}"
+
+
 def test_every_interface_string_has_an_english_translation():
     with open(ROOT / "tongguan/translations/en/LC_MESSAGES/messages.po", "rb") as fh:
         catalog = read_po(fh)

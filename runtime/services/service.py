@@ -28,7 +28,7 @@ from tongguan.permissions import Actor, action
 
 from runtime.usages import Dependant, dependants_of, finder, refuse_if_broken
 
-from . import composite, sqlcheck, subscriptions, tablequery
+from . import apps, composite, sqlcheck, subscriptions, tablequery
 from .models import PARAM_TYPES, STATES, DataService, DataServiceAppGrant, DataServiceGrant, DataServiceRevision
 
 MAX_ROWS = 10_000
@@ -484,10 +484,9 @@ def _may_call(session: Session, actor: Actor, svc: DataService, app: str | None 
     if actor.can("data.manage") or (svc.owner_department_id and svc.owner_department_id == actor.department_id):
         return True
     if app is not None:
-        from builder.models import App
-
-        return session.scalar(select(DataServiceAppGrant.id).join(App, App.id == DataServiceAppGrant.app_id).where(
-            DataServiceAppGrant.service_id == svc.id, App.code == app, App.state == "published")) is not None
+        found = apps.find(session, code=app)
+        return found is not None and found.live and session.scalar(select(DataServiceAppGrant.id).where(
+            DataServiceAppGrant.service_id == svc.id, DataServiceAppGrant.app_id == found.id)) is not None
     if actor.department_id is None:
         return False
     return session.scalar(select(DataServiceGrant.id).where(
@@ -528,10 +527,8 @@ def service_grant(session: Session, actor: Actor, service_id: int, department_id
 @action("data.manage")
 def service_grant_app(session: Session, actor: Actor, service_id: int, app_id: int, allow: bool = True) -> list[int]:
     """Allow (or stop) an app's pages calling the service; returns the apps allowed."""
-    from builder.models import App
-
     svc = _service(session, service_id)
-    if session.get(App, app_id) is None:
+    if apps.find(session, id=app_id) is None:
         raise Invalid("No such app.", {"app_id": ["应用不存在"]})
     row = session.scalar(select(DataServiceAppGrant).where(DataServiceAppGrant.service_id == svc.id,
                                                            DataServiceAppGrant.app_id == app_id))
