@@ -21,7 +21,7 @@ run: install
 	@$(TONGGUAN) demo seed
 	@echo ""
 	@echo "  Tongguan: open http://$(HOST):$(PORT)  --  demo login: admin / tongguan2026"
-	@echo "  (also catalog, data, author, handler, leader with the same password)"
+	@echo "  (also catalog, data, author, dispatch, handler, street, leader with the same password)"
 	@echo ""
 	@$(TONGGUAN) serve --host $(HOST) --port $(PORT)
 

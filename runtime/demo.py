@@ -21,8 +21,11 @@ def seed_demo(session: Session, actor: Actor) -> dict:
     from runtime.sources import service as sources
     from runtime.sources.models import DataSource
 
+    from runtime.events import demo as events
+
+    added = events.seed_demo(session, actor)
     if session.scalar(select(DataSource.id).where(DataSource.code == "rainfall")) is not None:
-        return {"sources": 0}
+        return {"sources": 0, **added}
     rng = random.Random(2026)
     now = dt.datetime.now(dt.timezone.utc).replace(minute=0, second=0, microsecond=0)
     lines = ["district,station,mm,observed_at"]
@@ -55,5 +58,11 @@ def seed_demo(session: Session, actor: Actor) -> dict:
         "interval_s": 300, "pending_s": 600,
         "levels": [{"level": "blue", "condition": "value >= 50"}, {"level": "yellow", "condition": "value >= 100"},
                    {"level": "orange", "condition": "value >= 250"}, {"level": "red", "condition": "value >= 400"}],
-        "clear_condition": "value < 30", "report_matter": ""})
-    return {"sources": 1}
+        "clear_condition": "value < 30", "report_matter": _matter_code(session, "道路积水")})
+    return {"sources": 1, **added}
+
+
+def _matter_code(session: Session, name: str) -> str:
+    from catalog.matters.models import Matter
+
+    return session.scalar(select(Matter.code).where(Matter.name == name, Matter.tier == "item")) or ""

@@ -24,7 +24,7 @@ def run(tmp_path, monkeypatch):
 def test_db_upgrade_then_demo_seed_twice_adds_nothing_the_second_time(run):
     assert "empty -> " in run("db", "upgrade").output
     first = run("demo", "seed").output
-    assert "+29 departments, +6 users" in first and "admin (admin)" in first
+    assert "+29 departments, +8 users" in first and "admin (admin)" in first
     assert "+0 departments, +0 users" in run("demo", "seed").output
 
 

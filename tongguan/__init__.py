@@ -22,6 +22,7 @@ BLUEPRINTS = [
     "runtime.services.api:blp",
     "runtime.indicators.api:blp",
     "runtime.alerts.api:blp",
+    "runtime.events.api:blp",
 ]
 
 

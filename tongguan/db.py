@@ -25,6 +25,7 @@ MODEL_MODULES = [
     "runtime.services.models",
     "runtime.indicators.models",
     "runtime.alerts.models",
+    "runtime.events.models",
     "catalog.resources.models",
     "catalog.matters.models",
     "catalog.tags.models",

@@ -50,6 +50,8 @@ USERS = [
     ("data", "数据运营 李强", "lj", ["data_operator"]),
     ("author", "场景运营 陈静", "lj", ["author"]),
     ("handler", "水务局 赵刚", "lj-water", ["handler"]),
+    ("dispatch", "城运中心 调度员 孙伟", "lj", ["dispatcher"]),
+    ("street", "滨湖街道 周敏", "jd-bh", ["handler"]),
     ("leader", "城运中心 刘主任", "lj", ["leader"]),
 ]
 

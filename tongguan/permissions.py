@@ -23,6 +23,7 @@ ROLES: dict[str, tuple[str, str]] = {
     "catalog_manager": ("目录管理员", "Catalog manager"),
     "data_operator": ("数据运营", "Data operator"),
     "author": ("场景运营", "Operator / author"),
+    "dispatcher": ("指挥调度", "Dispatcher"),
     "handler": ("处置人员", "Handler"),
     "leader": ("领导", "Leader"),
 }
@@ -51,10 +52,14 @@ PERMISSIONS: dict[str, str] = {
     "data.manage": "register data sources and build data services and indicators",
     "app.read": "browse apps (cards, pages, big screens)",
     "app.manage": "create and change apps",
+    "event.report": "report events (intake)",
+    "event.read": "read events (the ones at one's department; all with event.dispatch)",
+    "event.handle": "act on the events dispatched to one's department",
+    "event.dispatch": "accept, dispatch, review, close and supervise any event (the operations center)",
 }
 
 _READER = {"org.read", "token.own", "inbox.own", "catalog.read", "matter.read", "tag.read", "tag.apply", "component.read",
-           "data.read", "app.read"}
+           "data.read", "app.read", "event.report", "event.read"}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset(PERMISSIONS),
@@ -62,7 +67,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "catalog.write", "catalog.admin", "matter.manage", "tag.manage", "tag.approve", "component.manage"}),
     "data_operator": frozenset(_READER | {"catalog.write", "tag.manage", "data.manage"}),
     "author": frozenset(_READER | {"catalog.write", "app.manage"}),
-    "handler": frozenset(_READER),
+    "dispatcher": frozenset(_READER | {"event.handle", "event.dispatch"}),
+    "handler": frozenset(_READER | {"event.handle"}),
     "leader": frozenset(_READER | {"audit.read"}),
 }
 

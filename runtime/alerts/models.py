@@ -91,3 +91,4 @@ class AlertNotification(Base):
     roles: Mapped[list] = mapped_column(JSONType, default=list)
     silenced: Mapped[bool] = mapped_column(Boolean, default=False)
     report_matter: Mapped[str] = mapped_column(String(64), default="")  # an event to report (the event core takes it)
+    event_id: Mapped[int | None] = mapped_column(Integer)  # the event reported for it

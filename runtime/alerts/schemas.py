@@ -111,6 +111,7 @@ class AlertNotificationOut(Schema):
     message = fields.Str()
     silenced = fields.Bool()
     report_matter = fields.Str()
+    event_id = fields.Int(allow_none=True)
 
 
 class AlertHistoryOut(Schema):

@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 import dsl
 from catalog.matters.models import Matter
+from runtime.events.service import event_report
 from runtime.indicators.models import Indicator
 from runtime.indicators.service import indicator_values, parse_window
 from runtime.usages import Dependant, finder
+from tongguan.accounts.models import Department, User, user_role
 from tongguan.accounts.service import unknown_departments
+from tongguan.inbox.service import deliver
 from tongguan.db import utcnow
 from tongguan.errors import Invalid, NotFound
 from tongguan.jobs import job
@@ -74,8 +77,12 @@ def _check(session: Session, rule: AlertRule) -> None:
                 errors["clear_condition"] = ["条件须为真假判断，如 value < 80"]
         except dsl.DslError as exc:
             errors["clear_condition"] = [exc.render("zh-CN")]
-    if rule.report_matter and session.scalar(select(Matter.id).where(Matter.code == rule.report_matter)) is None:
-        errors["report_matter"] = [f"事项目录中没有事项 {rule.report_matter}"]
+    if rule.report_matter:
+        matter = session.scalar(select(Matter).where(Matter.code == rule.report_matter))
+        if matter is None:
+            errors["report_matter"] = [f"事项目录中没有事项 {rule.report_matter}"]
+        elif matter.tier != "item":
+            errors["report_matter"] = [f"请选择具体事项（细类），{matter.code} 是{matter.tier}"]
     if unknown_departments(session, [rule.owner_department_id]):
         errors["owner_department_id"] = ["部门不存在"]
     missing = unknown_departments(session, rule.notify_departments or [])
@@ -245,6 +252,9 @@ def evaluate(session: Session, now: dt.datetime | None = None, rule_ids: list[in
     if transitions:
         session.execute(insert(AlertTransition), transitions)
     if notifications:
+        _report_events(session, actor, [n for n in notifications if n["report_matter"] and not n["silenced"]],
+                       {r.id: r for r in rules})
+        _deliver(session, notifications)
         session.execute(insert(AlertNotification), notifications)
     counts["transitions"], counts["notifications"] = len(transitions), len(notifications)
     # A bookkeeping column, not a change of the rule: a Core update, outside the audit log.
@@ -253,6 +263,41 @@ def evaluate(session: Session, now: dt.datetime | None = None, rule_ids: list[in
     for rule in rules:
         set_committed_value(rule, "last_evaluated_at", now)
     return counts
+
+
+def _report_events(session: Session, actor: Actor, firings: list[dict], rules: dict[int, AlertRule]) -> None:
+    """Each firing of a rule with a matter reports one event into the event core. The external id
+    (rule, group, episode) makes a retried tick find the event it already reported."""
+    if not firings:
+        return
+    areas = {d.name: d.id for d in session.scalars(select(Department).where(
+        Department.name.in_({n["group_key"] for n in firings if n["group_key"]}),
+        Department.level.in_(("district", "street", "grid"))))}
+    for n in firings:
+        rule = rules[n["rule_id"]]
+        try:
+            event, _ = event_report(session, actor, {
+                "title": n["message"][:300], "channel": "alert", "matter_code": n["report_matter"],
+                "priority": "urgent" if n["level"] in ("orange", "red") else "normal",
+                "area_department_id": areas.get(n["group_key"]), "source": "alert",
+                "external_id": f"{rule.code}:{n['group_key']}:{n['episode']}",
+                "description": f"由预警规则 {rule.name}（{rule.code}）自动上报", "reported_at": n["at"],
+                "details": {"rule": rule.code, "group": n["group_key"], "level": n["level"]}}, now=n["at"])
+            n["event_id"] = event.id
+        except Invalid as exc:  # e.g. the matter was retired since the rule was saved
+            n["message"] += f"（事件上报失败：{'；'.join(m for ms in exc.errors.values() for m in ms) or exc.detail}）"
+
+
+def _deliver(session: Session, notifications: list[dict]) -> None:
+    """Unsilenced notifications reach the inboxes of the rule's departments and roles."""
+    for n in notifications:
+        if n["silenced"] or not (n["departments"] or n["roles"]):
+            continue
+        users = select(User.id).where(User.is_active.is_(True), or_(
+            User.department_id.in_(n["departments"] or [-1]),
+            User.id.in_(select(user_role.c.user_id).where(user_role.c.role_code.in_(n["roles"] or [""])))))
+        deliver(session, session.scalars(users), f"alert.{n['kind']}", n["message"],
+                link=f"/data/alerts?rule={n['rule_id']}")
 
 
 def _notification(rule: AlertRule, group: str, kind: str, state: State, value, now: dt.datetime,
@@ -270,7 +315,7 @@ def _notification(rule: AlertRule, group: str, kind: str, state: State, value, n
     return {"rule_id": rule.id, "group_key": group, "at": now, "kind": kind, "level": state.level,
             "episode": state.episode, "message": text, "departments": list(rule.notify_departments),
             "roles": list(rule.notify_roles), "silenced": silenced,
-            "report_matter": rule.report_matter if kind == "fire" else ""}
+            "report_matter": rule.report_matter if kind == "fire" else "", "event_id": None}
 
 
 @job("alerts.evaluate", every_seconds=60, max_attempts=3)

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from runtime.sources import tabular
+from runtime.sources import builtin, tabular
 from runtime.sources.models import DataSource
 from runtime.sources.service import secret_of
 from runtime.sources.sqlconn import engine_for
@@ -76,6 +76,9 @@ def _parts(session: Session, svc: DataService) -> list[DataService | None]:
 def _table_of(session: Session, svc: DataService):
     """(the table a table service reads, {field: DSL type} of its columns)."""
     src = svc.source
+    if src.kind == "builtin":
+        sub = builtin.selectable(src.config["dataset"])
+        return sub, tablequery.fields_of(sub)
     if src.kind == "file":
         table = tabular.table_for(src.file_table, src.fields)
         return table, tablequery.fields_of(table, {f["name"]: f["type"] for f in src.fields})
@@ -136,11 +139,15 @@ def _check(session: Session, svc: DataService) -> dict[str, list[str]]:
             errors["kind"] = ["HTTP 接口类数据源请直接预览；数据表查询用于数据库和上传文件"]
         elif src.kind == "file" and table != src.file_table:
             errors["definition.table"] = [f"上传文件类数据源的表为 {src.file_table}"]
+        elif src.kind == "builtin" and table != src.config.get("dataset"):
+            errors["definition.table"] = [f"内置数据源的表为 {src.config.get('dataset')}"]
         if svc.params:
             errors.setdefault("params", []).append("数据表查询暂不接受参数")
         if not errors:
             table, fields = _table_of(session, svc)
             errors.update(tablequery.check(svc.definition, fields))
+            if not errors:
+                svc.output = tablequery.output(svc.definition, fields)
     elif svc.kind == "composite":
         output, _, problems = composite.plan(svc.definition, _parts(session, svc), svc.params)
         errors.update(problems)
@@ -214,7 +221,7 @@ def _execute(session: Session, svc: DataService, params: dict, limit: int) -> di
         if problems:
             raise Invalid("The table query is not valid.", problems)
         stmt = tablequery.statement(table, svc.definition, fields, order_by_row=src.kind == "file").limit(limit + 1)
-        if src.kind == "file":
+        if src.kind in ("file", "builtin"):
             return _collect(session.execute(stmt), limit)
         try:
             with _engine(src).connect() as conn:
@@ -251,7 +258,7 @@ def rows_source(session: Session, svc: DataService, params: dict):
     if svc.kind == "table":
         table, fields = _table_of(session, svc)
         sub = tablequery.statement(table, svc.definition, fields).subquery("rows")
-        if src.kind == "file":
+        if src.kind in ("file", "builtin"):
             return sub, {c.name: c for c in sub.c}, lambda stmt: [dict(r._mapping) for r in session.execute(stmt)]
     engine = _engine(src)
     if svc.kind == "sql":
@@ -334,12 +341,12 @@ def _validate_and_probe(session: Session, svc: DataService, declared: list | Non
     errors = _check(session, svc)
     if errors:
         raise Invalid("The data service is not valid.", errors)
-    if svc.kind == "composite":
-        declared = None  # its output follows from its parts
+    if svc.kind in ("composite", "table"):
+        declared = None  # its output follows from its parts' or its table's types
     defaults = {p["name"]: p.get("default") for p in svc.params if p.get("default") is not None}
     if all(p.get("default") is not None or not p.get("required") for p in svc.params):
         probe = _execute(session, svc, _bind(svc, defaults), 20)
-        if svc.kind == "composite":
+        if svc.kind in ("composite", "table"):
             pass
         elif declared:
             names = [c["name"] for c in probe["columns"]]

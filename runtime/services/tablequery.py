@@ -76,6 +76,15 @@ def check(definition: dict, fields: dict[str, str]) -> dict[str, list[str]]:
     return errors
 
 
+def output(definition: dict, fields: dict[str, str]) -> list[dict]:
+    """The columns a checked definition yields, with their types (known without running it)."""
+    group_by, aggregates = definition.get("group_by") or [], definition.get("aggregates") or []
+    if group_by or aggregates:
+        return [{"name": g, "type": fields[g]} for g in group_by] + [
+            {"name": a["name"], "type": dsl.check(dsl.parse(a["expr"]), fields)} for a in aggregates]
+    return [{"name": n, "type": fields[n]} for n in definition.get("columns") or list(fields)]
+
+
 def statement(table: sa.Table, definition: dict, fields: dict[str, str], order_by_row: bool = False) -> sa.Select:
     """The SELECT of a checked definition (see check())."""
     cols = {name: table.c[name] for name in fields}

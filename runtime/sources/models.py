@@ -11,7 +11,7 @@ from tongguan.accounts.models import Versioned
 from tongguan.db import Base, JSONType, UTCDateTime
 
 KINDS = {"sql": ("SQL 数据库", "SQL database"), "file": ("上传文件", "Uploaded file"),
-         "http": ("HTTP JSON 接口", "HTTP JSON API")}
+         "http": ("HTTP JSON 接口", "HTTP JSON API"), "builtin": ("平台内置数据", "Built-in data")}
 FIELD_TYPES = ("integer", "number", "string", "boolean", "date", "datetime")
 FILE_TABLE_PREFIX = "src_"  # tables holding uploaded files' rows; not described by the models
 

@@ -23,6 +23,8 @@ class DataSourceBase(BaseSchema):
     json_path = fields.Str(validate=validate.Length(max=200))
     timeout_s = fields.Float(validate=validate.Range(min=0.5, max=60))
     max_bytes = fields.Int(validate=validate.Range(min=1024, max=50_000_000))
+    dataset = fields.Str(validate=validate.Length(min=1, max=64),
+                         metadata={"description": "builtin: which of the platform's data sets (events)"})
 
 
 class DataSourceFieldIn(BaseSchema):

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import sqlalchemy as sa
 from sqlalchemy import select
+
+from dsl.sql import field_type_of
 from sqlalchemy.orm import Session
 
 from tongguan import crypto
@@ -17,7 +20,7 @@ from tongguan.errors import Conflict, ImportRejected, Invalid, NotFound
 from tongguan.pagination import Page, check_version, paginate
 from tongguan.permissions import Actor, action
 
-from . import httpjson, sqlconn, tabular
+from . import builtin, httpjson, sqlconn, tabular
 from .models import KINDS, DataSource
 
 
@@ -89,6 +92,15 @@ def _configure(src: DataSource, data: dict, policy: Policy, errors: dict) -> Non
         if "auth_header" in data:
             src.secret = crypto.encrypt({"auth_header": data["auth_header"]}) if data["auth_header"] else ""
         src.config = {"timeout_s": 10, "max_bytes": 5_000_000, "json_path": "", **config}
+    elif src.kind == "builtin":
+        name = data.get("dataset", src.config.get("dataset"))
+        known = builtin.names()
+        if name not in known:
+            errors["dataset"] = [f"内置数据须为 {', '.join(known)} 之一"]
+            return
+        src.config = {"dataset": name}
+        sub = builtin.selectable(name)
+        src.fields = [{"name": c.name, "type": field_type_of(c.type) or "string"} for c in sub.c]
 
 
 def _test(src: DataSource, policy: Policy) -> None:
@@ -223,7 +235,7 @@ def source_tables(session: Session, actor: Actor, source_id: int, policy: Policy
             raise Conflict(f"无法读取数据源的表结构：{str(exc).splitlines()[0][:300]}") from exc
         finally:
             engine.dispose()
-    name = src.file_table if src.kind == "file" else "records"
+    name = src.file_table if src.kind == "file" else src.config["dataset"] if src.kind == "builtin" else "records"
     return [{"name": name, "columns": src.fields}] if src.fields else []
 
 
@@ -241,6 +253,11 @@ def source_preview(session: Session, actor: Actor, source_id: int, table_name: s
             raise Invalid("No such table.", {"table": [f"数据源中没有表 {table_name}"]}) from None
         finally:
             engine.dispose()
+    if src.kind == "builtin":
+        if table_name != src.config["dataset"]:
+            raise Invalid("No such table.", {"table": [f"数据源中没有表 {table_name}"]})
+        sub = builtin.selectable(table_name)
+        return [dict(r._mapping) for r in session.execute(sa.select(sub).limit(limit))]
     if src.kind == "http":
         try:
             return _http_rows(src, policy)[:limit]

@@ -7,10 +7,12 @@ from sqlalchemy import func, select
 from catalog.matters import service as matters
 from runtime.alerts import service as alerts
 from runtime.alerts.models import AlertNotification, AlertState, AlertTransition
+from runtime.events.models import Event
 from runtime.indicators import service as indicators
 from runtime.services import service as services
 from runtime.sources import service as sources
 from tongguan.errors import Invalid
+from tongguan.inbox import service as inbox
 from tongguan.jobs import run
 from tongguan.permissions import Actor
 
@@ -65,9 +67,10 @@ def state_of(session, rule, group="江东区"):
     return session.scalar(select(AlertState).where(AlertState.rule_id == rule.id, AlertState.group_key == group))
 
 
-def test_fires_after_pending_clears_only_below_the_clearing_rule_and_reports_one_event(session, rain):
+def test_fires_after_pending_clears_only_below_the_clearing_rule_and_reports_one_event(session, rain, org, make_user):
     load, ind = rain
-    rule = make_rule(session, ind)
+    duty = make_user("duty", "handler", department="district")
+    rule = make_rule(session, ind, notify_departments=[org["district"].id])
     tick(session, 0)
     assert state_of(session, rule).state == "normal"
     load(江东区=60, 江西区=5)
@@ -89,6 +92,14 @@ def test_fires_after_pending_clears_only_below_the_clearing_rule_and_reports_one
     notes = session.scalars(select(AlertNotification).order_by(AlertNotification.id)).all()
     assert [(n.kind, n.level) for n in notes] == [("fire", "yellow"), ("escalate", "red"), ("resolve", None)]
     assert [n.report_matter for n in notes] == ["030201", "", ""]  # exactly one event to report
+    reported = session.scalars(select(Event)).all()  # exactly one event, in the event core
+    assert len(reported) == 1 and notes[0].event_id == reported[0].id
+    event = reported[0]
+    assert (event.channel, event.matter_code, event.external_id) == ("alert", "030201", "heavy_rain:江东区:1")
+    assert event.area_department_id == org["district"].id and event.status == "accepted"  # no rule: manual queue
+    assert event.title.startswith("黄色预警：强降雨（江东区）")
+    inbox_titles = [m.title for m in inbox.inbox_list(session, Actor.for_user(duty)).items]
+    assert [t[:4] for t in reversed(inbox_titles)] == ["黄色预警", "预警升级", "预警解除"]
     assert notes[0].message.startswith("黄色预警：强降雨（江东区）")
     assert state_of(session, rule, "江西区").state == "normal"
     history = alerts.rule_history(session, Actor.system("t"), rule.id)
