@@ -16,7 +16,7 @@ export interface DataSource {
   code: string
   name: string
   description: string
-  kind: 'sql' | 'file' | 'http'
+  kind: 'sql' | 'file' | 'http' | 'builtin'
   config: Record<string, any>
   has_secret: boolean
   fields: SourceField[]
@@ -65,7 +65,7 @@ export interface ServiceResult {
 }
 
 export const sourceKindLabel = (kind: string) =>
-  ({ sql: t('SQL 数据库'), file: t('上传文件'), http: t('HTTP JSON 接口') })[kind] ?? kind
+  ({ sql: t('SQL 数据库'), file: t('上传文件'), http: t('HTTP JSON 接口'), builtin: t('平台内置数据') })[kind] ?? kind
 
 export const serviceKindLabel = (kind: string) => ({ sql: t('参数化查询'), table: t('数据表查询') })[kind] ?? kind
 
