@@ -253,3 +253,14 @@ def test_the_http_api_answers_409_with_the_dependants(client, bearer, make_user,
             "derived": [{"name": "half", "expr": "population / 2"}]}})
     assert resp.status_code == 201, resp.json
     assert resp.json["source_id"] is None and resp.json["output"][-1] == {"name": "half", "type": "number"}
+
+
+def test_a_composite_exports_and_imports_without_a_source(session, operator, parts):
+    svc = composite(session, operator)
+    doc = service.service_export(session, operator, svc.id)
+    assert doc["source"] is None and doc["kind"] == "composite"
+    copy = service.service_import(session, operator, {**doc, "code": "rain_per_capita_copy"})
+    session.commit()
+    assert copy.source_id is None and copy.output == svc.output
+    assert service.service_preview(session, operator, copy.id, {})["rows"] == \
+        service.service_preview(session, operator, svc.id, {})["rows"]
