@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 
@@ -29,7 +30,7 @@ class Expr:
         for child in self.children():
             yield from child.walk()
 
-    @property
+    @cached_property  # trees are immutable and parses are cached: walk each once
     def is_aggregate(self) -> bool:
         return any(isinstance(n, Aggregate) for n in self.walk())
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -205,8 +205,11 @@ def evaluate(session: Session, now: dt.datetime | None = None, rule_ids: list[in
     batches: dict[tuple[str, str], list[AlertRule]] = {}
     for r in rules:
         batches.setdefault((r.by, r.window), []).append(r)
-    states = {(s.rule_id, s.group_key): s for s in session.scalars(select(AlertState).where(
-        AlertState.rule_id.in_([r.id for r in rules])).execution_options(populate_existing=True))}
+    # plain rows, not ORM objects: 8,000 of them a tick, only read here and written by Core below
+    t = AlertState.__table__
+    states = {(row.rule_id, row.group_key): row for row in session.execute(
+        select(t.c.id, t.c.rule_id, t.c.group_key, t.c.state, t.c.level, t.c.since, t.c.episode)
+        .where(t.c.rule_id.in_([r.id for r in rules])))}
     known_groups: dict[int, set[str]] = {}
     for rid, group in states:
         known_groups.setdefault(rid, set()).add(group)
@@ -245,17 +248,21 @@ def evaluate(session: Session, now: dt.datetime | None = None, rule_ids: list[in
                 for kind in out.actions:
                     notifications.append(_notification(rule, group, kind, out.state, value, now, seen.error))
     # Thousands of rows a tick: written in bulk (these tables are history, not audited documents).
+    # Core statements on the tables (executemany), not the ORM's bulk path: a third faster here.
+    conn = session.connection()
     if new_states:
-        session.execute(insert(AlertState), new_states)
+        conn.execute(insert(AlertState.__table__), new_states)
     if changed_states:
-        session.execute(update(AlertState), changed_states)
+        table = AlertState.__table__
+        conn.execute(update(table).where(table.c.id == bindparam("b_id")),
+                     [{"b_id": row.pop("id"), **row} for row in changed_states])
     if transitions:
-        session.execute(insert(AlertTransition), transitions)
+        conn.execute(insert(AlertTransition.__table__), transitions)
     if notifications:
         _report_events(session, actor, [n for n in notifications if n["report_matter"] and not n["silenced"]],
                        {r.id: r for r in rules})
         _deliver(session, notifications)
-        session.execute(insert(AlertNotification), notifications)
+        conn.execute(insert(AlertNotification.__table__), notifications)
     counts["transitions"], counts["notifications"] = len(transitions), len(notifications)
     # A bookkeeping column, not a change of the rule: a Core update, outside the audit log.
     session.execute(update(AlertRule).where(AlertRule.id.in_([r.id for r in rules]))
