@@ -23,7 +23,10 @@ def seed_demo(session: Session, actor: Actor) -> dict:
 
     from runtime.events import demo as events
 
+    from runtime.open311 import demo as open311
+
     added = events.seed_demo(session, actor)
+    added["open311_services"] = open311.seed_demo(session, actor)
     if session.scalar(select(DataSource.id).where(DataSource.code == "rainfall")) is not None:
         return {"sources": 0, **added}
     rng = random.Random(2026)

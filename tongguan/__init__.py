@@ -24,6 +24,7 @@ BLUEPRINTS = [
     "runtime.alerts.api:blp",
     "runtime.events.api:blp",
 ]
+PLAIN_BLUEPRINTS = ["runtime.open311.api:blp"]
 
 
 def create_app(config: dict | None = None, *, check_db: bool | None = None) -> Flask:
@@ -69,6 +70,9 @@ def create_app(config: dict | None = None, *, check_db: bool | None = None) -> F
     for target in BLUEPRINTS:
         module, _, name = target.partition(":")
         api.api.register_blueprint(getattr(importlib.import_module(module), name))
+    for target in PLAIN_BLUEPRINTS:  # not /api/v1: their own specifications, outside the OpenAPI document
+        module, _, name = target.partition(":")
+        app.register_blueprint(getattr(importlib.import_module(module), name))
     views.init_app(app)
     errors.init_app(app)  # last: takes over flask-smorest's JSON error handler
     return app

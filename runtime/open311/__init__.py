@@ -1,0 +1,1 @@
+"""Open311 GeoReport v2 over the event core: existing citizen apps can report and follow events."""
