@@ -9,7 +9,7 @@ from tongguan.db import get_session
 from . import lifecycle, service
 from .models import Event
 from .schemas import (
-    EventActIn, EventActionOut, EventBatchIn, EventBatchOut, EventCountsOut, EventDispatchOut, EventJudgeIn, EventOut,
+    EventActIn, EventActionOut, EventDuplicateOut, EventMergeIn, EventBatchIn, EventBatchOut, EventCountsOut, EventDispatchOut, EventJudgeIn, EventOut,
     EventPage, EventQuery, EventReportIn,
 )
 
@@ -115,5 +115,26 @@ class EventRefusal(MethodView):
         """Decide the latest refusal: upheld (the dispatch was wrong) or not."""
         db = get_session()
         event = service.event_judge_refusal(db, current_actor(), event_id, data["upheld"], data["comment"])
+        db.commit()
+        return with_etag(_out(event))
+
+
+@blp.route(f"/events/{ID}/duplicates")
+class EventDuplicates(MethodView):
+    @blp.response(200, EventDuplicateOut(many=True))
+    def get(self, event_id):
+        """Reports that look like the same problem (same matter, near in place and time)."""
+        return service.event_duplicates(get_session(), current_actor(), event_id)
+
+
+@blp.route(f"/events/{ID}/merge")
+class EventMerge(MethodView):
+    @if_match(Event, "event_id")
+    @blp.arguments(EventMergeIn)
+    @blp.response(200, EventOut)
+    def post(self, data, event_id, if_version):
+        """Merge this report into the event that stays (`into_id`); answers with that event."""
+        db = get_session()
+        event = service.event_merge(db, current_actor(), event_id, data["into_id"], data["comment"], if_version)
         db.commit()
         return with_etag(_out(event))

@@ -113,3 +113,13 @@ class WorkCalendarDay(Base):
     note: Mapped[str] = mapped_column(String(200), default="")
 
 
+
+
+class DuplicateRule(Base):
+    """How near in place and time two reports of a matter must be to be proposed as one event."""
+
+    __tablename__ = "event_duplicate_rule"
+
+    matter_id: Mapped[int] = mapped_column(ForeignKey("matter.id", ondelete="CASCADE"), primary_key=True)
+    distance_m: Mapped[int] = mapped_column(Integer, default=200)
+    window_h: Mapped[int] = mapped_column(Integer, default=24)

@@ -141,3 +141,20 @@ class EventCountsOut(Schema):
     by_status = fields.Dict(keys=fields.Str(), values=fields.Int())
     overdue = fields.Int()
     queue = fields.Int()
+
+
+class EventDuplicateOut(Schema):
+    id = fields.Int()
+    number = fields.Str()
+    title = fields.Str()
+    channel = fields.Str()
+    status = fields.Str()
+    reported_at = fields.AwareDateTime()
+    address = fields.Str()
+    distance_m = fields.Float(allow_none=True)
+    hours_apart = fields.Float()
+
+
+class EventMergeIn(BaseSchema):
+    into_id = fields.Int(required=True, validate=_id, metadata={"description": "the event that stays"})
+    comment = fields.Str(load_default="", validate=validate.Length(max=4000))

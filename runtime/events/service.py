@@ -23,7 +23,7 @@ from tongguan.errors import Forbidden, ImportRejected, Invalid, NotFound
 from tongguan.pagination import Page, check_version, paginate
 from tongguan.permissions import Actor, action
 
-from . import lifecycle
+from . import duplicates, lifecycle
 from .calendar import CITY_TZ, WorkCalendar
 from .models import CHANNELS, PRIORITIES, Event, EventAction, EventDispatch, WorkCalendarDay
 
@@ -151,6 +151,12 @@ def _new_event(session: Session, actor: Actor, data: dict, matter: Matter | None
     event.status, event.accepted_at = "accepted", now
     _log(session, event, "accept", actor, before="reported", at=now, comment="自动受理")
     _dispatch_auto(session, event, actor, now)
+    found = duplicates.candidates(session, event, limit=5)
+    if found:
+        event.details = {**event.details, "possible_duplicates": [c["event"].number for c in found]}
+        _log(session, event, "duplicate_suspected", actor, before=event.status, at=now,
+             comment="疑似重复上报：" + "、".join(c["event"].number for c in found),
+             details={"events": [c["event"].id for c in found]})
     return event
 
 
@@ -385,3 +391,37 @@ def event_counts(session: Session, actor: Actor, *, now: dt.datetime | None = No
     queue = session.scalar(select(func.count()).select_from(Event).where(
         Event.status == "accepted", Event.department_id.is_(None))) if _sees_all(actor) else 0
     return {"by_status": by_status, "overdue": overdue or 0, "queue": queue or 0}
+
+
+# --- duplicates ---------------------------------------------------------------------------------
+
+
+@action("event.read")
+def event_duplicates(session: Session, actor: Actor, event_id: int) -> list[dict]:
+    """Events that look like the same problem (same matter, near in place and time), nearest first."""
+    event = event_get(session, actor, event_id)
+    return [{"id": c["event"].id, "number": c["event"].number, "title": c["event"].title,
+             "channel": c["event"].channel, "status": c["event"].status, "reported_at": c["event"].reported_at,
+             "address": c["event"].address, "distance_m": c["distance_m"], "hours_apart": c["hours_apart"]}
+            for c in duplicates.candidates(session, event) if _visible(actor, c["event"])]
+
+
+@action("event.dispatch")
+def event_merge(session: Session, actor: Actor, event_id: int, into_id: int, comment: str = "",
+                if_version: int | None = None, *, now: dt.datetime | None = None) -> Event:
+    """Merge a duplicate report into the event that stays. The duplicate leaves the lists; its
+    timeline shows on the surviving event's, and a lookup of its number answers with that event."""
+    now = now or utcnow()
+    dup, keep = _event(session, event_id), _event(session, into_id)
+    check_version(dup, if_version)
+    if dup.id == keep.id or dup.merged_into_id is not None or keep.merged_into_id is not None:
+        raise Invalid("These events cannot be merged.", {"into_id": ["不能合并到自身或已合并的事件"]})
+    if keep.status == "cancelled":
+        raise Invalid("The surviving event is cancelled.", {"into_id": ["不能合并到已作废的事件"]})
+    dup.merged_into_id = keep.id
+    keep.details = {**keep.details, "merged": [*keep.details.get("merged", []), dup.number]}
+    _log(session, dup, "merge", actor, before=dup.status, at=now, comment=comment or f"合并到 {keep.number}",
+         details={"into": keep.id})
+    _log(session, keep, "merge", actor, before=keep.status, at=now, comment=comment or f"合并了重复上报 {dup.number}",
+         details={"from": dup.id, "channel": dup.channel})
+    return keep

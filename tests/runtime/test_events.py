@@ -273,3 +273,42 @@ def test_the_http_api_reports_idempotently_masks_reporters_and_acts_with_if_matc
     assert dispatches[0]["mode"] == "auto" and "权责清单" in dispatches[0]["reason"]
     judged = client.post(f"{url}/refusal", headers=ops, json={"upheld": True})
     assert judged.status_code == 422  # nothing was refused
+
+
+def test_reports_of_one_problem_from_three_channels_are_proposed_and_merged(session, catalog, people, client,
+                                                                              bearer, make_user):
+    from runtime.events.models import DuplicateRule
+
+    near = {"latitude": 31.2304, "longitude": 121.4737, "address": "滨湖路 12 号"}
+    hotline, _ = report(session, people["reporter"], channel="hotline", **near)
+    app, _ = report(session, people["reporter"], channel="app", latitude=31.2310, longitude=121.4740,
+                    address="滨湖路 14 号", now=T0 + dt.timedelta(hours=2))  # about 70 m away
+    far, _ = report(session, people["reporter"], channel="app", latitude=31.2400, longitude=121.4737,
+                    address="古楼路 1 号")  # about 1 km away
+    late, _ = report(session, people["reporter"], channel="video", now=T0 + dt.timedelta(hours=30), **near)
+    other_matter, _ = report(session, people["reporter"], matter_code="010102", channel="iot", **near)
+    assert app.details["possible_duplicates"] == [hotline.number]
+    assert "possible_duplicates" not in far.details and "possible_duplicates" not in other_matter.details
+    assert "possible_duplicates" not in late.details  # 30 h apart: outside the 24 h window
+    found = events.event_duplicates(session, people["dispatcher"], hotline.id)
+    assert [f["number"] for f in found] == [app.number] and 60 < found[0]["distance_m"] < 90
+    session.add(DuplicateRule(matter_id=hotline.matter_id, distance_m=2000, window_h=48))
+    session.commit()
+    assert {f["number"] for f in events.event_duplicates(session, people["dispatcher"], hotline.id)} == {
+        app.number, far.number, late.number}
+
+    headers = bearer(make_user("ops", "dispatcher"))
+    etag = client.get(f"/api/v1/events/{app.id}", headers=headers).headers["ETag"]
+    resp = client.post(f"/api/v1/events/{app.id}/merge", headers={**headers, "If-Match": etag},
+                       json={"into_id": hotline.id})
+    assert resp.status_code == 200 and resp.json["id"] == hotline.id
+    session.expire_all()
+    assert session.get(Event, app.id).merged_into_id == hotline.id
+    assert app.id not in [e.id for e in events.event_list(session, people["dispatcher"]).items]
+    timeline = events.event_timeline(session, people["dispatcher"], hotline.id)
+    assert {a.event_id for a in timeline} == {hotline.id, app.id}  # every report's timeline is kept
+    assert [a.action for a in timeline if a.action == "merge"] == ["merge", "merge"]
+    with pytest.raises(Invalid):
+        events.event_merge(session, people["dispatcher"], app.id, hotline.id)  # already merged
+    with pytest.raises(Forbidden):
+        events.event_merge(session, people["water"], far.id, hotline.id)
