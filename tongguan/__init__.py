@@ -52,6 +52,9 @@ def create_app(config: dict | None = None, *, check_db: bool | None = None) -> F
     from runtime.sources import httpjson
 
     httpjson.configure(app.config["HTTP_SOURCE_ALLOWED_HOSTS"])  # webhooks are sent by jobs, outside requests
+    from runtime.events import deadlines
+
+    deadlines.configure(app.config["EVENT_DUE_SOON_SHARE"])
     db.import_models()
     db.init_app(app)
     if check_db if check_db is not None else app.config["CHECK_MIGRATIONS"]:

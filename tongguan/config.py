@@ -29,6 +29,7 @@ DOCUMENTED: dict[str, tuple[object, str]] = {
     "DATA_SOURCE_SQLITE_DIRS": ([], "Directories whose SQLite files may be registered as data sources "
                                    "(JSON list; none by default: a SQLite source could read any file)"),
     "HTTP_SOURCE_ALLOWED_HOSTS": ([], "Hosts on internal addresses that HTTP JSON sources may call (JSON list)"),
+    "EVENT_DUE_SOON_SHARE": (0.8, "Share of an event's time limit after which its department is told it is due soon"),
     "OPEN311_JURISDICTION": ("linjiang", "The jurisdiction_id Open311 clients may send (others get 404)"),
     "OPEN311_CONTACT": ("临江市城市运行管理中心 12345", "The contact in Open311 discovery"),
     "LOGIN_MAX_FAILURES": (5, "Bad passwords before a login is throttled"),

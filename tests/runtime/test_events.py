@@ -312,3 +312,28 @@ def test_reports_of_one_problem_from_three_channels_are_proposed_and_merged(sess
         events.event_merge(session, people["dispatcher"], app.id, hotline.id)  # already merged
     with pytest.raises(Forbidden):
         events.event_merge(session, people["water"], far.id, hotline.id)
+
+
+def test_due_soon_then_overdue_tell_the_department_once_and_escalate_to_its_superior(session, catalog, people,
+                                                                                     make_user):
+    from runtime.events import deadlines
+    from tongguan.inbox import service as inbox
+
+    district_lead = Actor.for_user(make_user("district_lead", "handler", department="district"))
+    event, _ = report(session, people["reporter"], matter_code="010102", area_department_id=catalog["street"].id,
+                      reported_at=T0)  # 江东区 handles it within 4 hours
+    assert deadlines.check(session, now=T0 + dt.timedelta(hours=2)) == {"due_soon": 0, "overdue": 0}
+    assert deadlines.check(session, now=T0 + dt.timedelta(hours=3, minutes=20)) == {"due_soon": 1, "overdue": 0}
+    assert deadlines.check(session, now=T0 + dt.timedelta(hours=3, minutes=40)) == {"due_soon": 0, "overdue": 0}
+    assert deadlines.check(session, now=T0 + dt.timedelta(hours=5)) == {"due_soon": 0, "overdue": 1}
+    assert deadlines.check(session, now=T0 + dt.timedelta(hours=6)) == {"due_soon": 0, "overdue": 0}
+    session.commit()
+    assert event.supervised
+    actions = [(a.action, a.comment) for a in events.event_timeline(session, people["dispatcher"], event.id)]
+    assert actions[-1][0] == "overdue" and "临江市城运中心 督办" in actions[-1][1]
+    titles = [m.title for m in inbox.inbox_list(session, district_lead).items]
+    assert titles[-1].startswith("即将超期") and titles[0].startswith("已超期")
+    # the superior of 江东区 is the city center, where the dispatcher sits: it hears of the supervision
+    assert [m.title for m in inbox.inbox_list(session, people["dispatcher"]).items] == [
+        f"督办：江东区 的 {event.number} {event.title} 已超期"]
+    assert deadlines.check(session, now=T0 + dt.timedelta(days=3), share=0.5) == {"due_soon": 0, "overdue": 0}

@@ -16,7 +16,8 @@ from .runner import RunOutcome, run  # noqa: F401
 from . import builtin  # noqa: E402,F401 - registers the platform's own jobs
 
 # Modules whose import registers jobs (imported by workers and schedulers before they look).
-JOB_MODULES = ["tongguan.jobs.builtin", "runtime.alerts.service", "runtime.services.subscriptions"]
+JOB_MODULES = ["tongguan.jobs.builtin", "runtime.alerts.service", "runtime.services.subscriptions",
+               "runtime.events.deadlines"]
 
 
 def load_jobs() -> None:
