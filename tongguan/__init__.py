@@ -23,6 +23,7 @@ BLUEPRINTS = [
     "runtime.indicators.api:blp",
     "runtime.alerts.api:blp",
     "runtime.events.api:blp",
+    "runtime.flows.api:blp",
 ]
 PLAIN_BLUEPRINTS = ["runtime.open311.api:blp"]
 

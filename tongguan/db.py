@@ -26,6 +26,7 @@ MODEL_MODULES = [
     "runtime.indicators.models",
     "runtime.alerts.models",
     "runtime.events.models",
+    "runtime.flows.models",
     "runtime.open311.models",
     "catalog.resources.models",
     "catalog.matters.models",

@@ -56,6 +56,7 @@ PERMISSIONS: dict[str, str] = {
     "event.read": "read events (the ones at one's department; all with event.dispatch)",
     "event.handle": "act on the events dispatched to one's department",
     "event.dispatch": "accept, dispatch, review, close and supervise any event (the operations center)",
+    "flow.manage": "design, publish and bind flows",
 }
 
 _READER = {"org.read", "token.own", "inbox.own", "catalog.read", "matter.read", "tag.read", "tag.apply", "component.read",
@@ -66,8 +67,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "catalog_manager": frozenset(_READER | {
         "catalog.write", "catalog.admin", "matter.manage", "tag.manage", "tag.approve", "component.manage"}),
     "data_operator": frozenset(_READER | {"catalog.write", "tag.manage", "data.manage"}),
-    "author": frozenset(_READER | {"catalog.write", "app.manage"}),
-    "dispatcher": frozenset(_READER | {"event.handle", "event.dispatch"}),
+    "author": frozenset(_READER | {"catalog.write", "app.manage", "flow.manage"}),
+    "dispatcher": frozenset(_READER | {"event.handle", "event.dispatch", "flow.manage"}),
     "handler": frozenset(_READER | {"event.handle"}),
     "leader": frozenset(_READER | {"audit.read"}),
 }
