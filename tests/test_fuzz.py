@@ -23,6 +23,8 @@ from catalog.matters.models import DomainCatalog, DomainItem, Matter
 from catalog.resources.models import Directory, Resource
 from catalog.tags.models import Tag
 from runtime.alerts.models import AlertRule
+from runtime.events.models import Event
+from runtime.flows.models import Flow
 from runtime.indicators.models import Indicator
 from runtime.services.models import DataService
 from runtime.sources.models import DataSource
@@ -37,7 +39,7 @@ MIN_REQUESTS = 300
 ETAG_DOCUMENTS = {"department_id": Department, "user_id": User, "directory_id": Directory, "resource_id": Resource,
                   "matter_id": Matter, "item_id": DomainItem, "catalog_id": DomainCatalog, "tag_id": Tag,
                   "source_id": DataSource, "service_id": DataService, "indicator_id": Indicator,
-                  "rule_id": AlertRule, "app_id": App}
+                  "rule_id": AlertRule, "app_id": App, "flow_id": Flow, "event_id": Event}
 
 
 def count(session, model):

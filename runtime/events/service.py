@@ -279,6 +279,8 @@ def _may(actor: Actor, event: Event, act: str) -> bool:
     if actor.can("event.dispatch"):
         return True
     at_my_department = actor.department_id is not None and event.department_id == actor.department_id
+    if act == "return" and event.status in ("accepted", "reviewing"):
+        return False  # sending back from the queue or from review is the ops center's call
     if act in lifecycle.DEPARTMENT_ACTIONS or act in lifecycle.EITHER:
         return actor.can("event.handle") and at_my_department
     return False

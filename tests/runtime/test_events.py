@@ -135,8 +135,12 @@ def test_a_move_the_status_or_role_does_not_allow_is_refused_and_changes_nothing
         events.event_act(session, people["water"], event.id, "cancel", {"comment": "x"})  # an ops-center move
     with pytest.raises(Invalid, match="reason"):
         events.event_act(session, people["water"], event.id, "refuse")  # a refusal needs its reason
+    events.event_act(session, people["water"], event.id, "take")
+    events.event_act(session, people["water"], event.id, "submit")
+    with pytest.raises(Forbidden):  # under review: only the ops center sends it back
+        events.event_act(session, people["water"], event.id, "return", {"comment": "撤回"})
     with pytest.raises(PreconditionFailed):
-        events.event_act(session, people["water"], event.id, "take", if_version=version - 1)
+        events.event_act(session, people["water"], event.id, "comment", {"comment": "x"}, if_version=version - 1)
     session.rollback()
     session.expire_all()
     assert session.get(Event, event.id).status == "dispatched" and session.get(Event, event.id).version == version

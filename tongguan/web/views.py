@@ -25,7 +25,7 @@ bp = Blueprint("web", __name__)
 NAV = [
     ("catalog_web.directories", _l("目录")),
     ("web.builder", _l("场景构建")),
-    ("web.events", _l("事件")),
+    ("events_web.index", _l("事件")),
     ("data_web.sources", _l("数据与指标")),
     ("web.reports", _l("报告")),
     ("web.admin_users", _l("系统管理")),
@@ -130,7 +130,7 @@ def _section(key):
 
 
 for _key in SECTIONS:
-    if _key not in ("catalog", "data"):  # these have pages of their own (catalog/web.py, runtime/web.py)
+    if _key not in ("catalog", "data", "events"):  # pages of their own (catalog/web.py, runtime/web.py, runtime/events/web.py)
         bp.add_url_rule(f"/{_key}", _key, _section(_key))
 
 
@@ -142,6 +142,11 @@ def catalog():
 @bp.route("/data")
 def data():
     return redirect(url_for("data_web.sources"))
+
+
+@bp.route("/events")
+def events():
+    return redirect(url_for("events_web.index"))
 
 
 @bp.route("/admin")
@@ -179,9 +184,11 @@ def account_tokens():
 def init_app(app) -> None:
     from catalog import web as catalog_web
     from runtime import web as data_web
+    from runtime.events import web as events_web
 
     app.register_blueprint(bp)
     catalog_web.init_app(app)
     data_web.init_app(app)
+    events_web.init_app(app)
     app.jinja_env.globals["nav_items"] = NAV
     app.jinja_env.globals["i18n_messages"] = lambda: messages_for(current_code())
