@@ -22,7 +22,9 @@ ENDPOINTS = [
     "/api/v1/audit?per_page=200",
     "/api/v1/audit?action=department_update",
     "/api/v1/data-sources",
-    "/api/v1/data-sources/1/preview?table=src_1",
+    "/api/v1/data-sources/2/preview?table=src_2",  # the rainfall file (1 is the built-in event core)
+    "/api/v1/events?per_page=20&status=closed",
+    "/open311/v2/services.json",
     "/api/v1/resources?q=积水点",
     "/api/v1/directories/1/stats",
 ]
@@ -83,7 +85,7 @@ def test_a_sqlite_backup_restores_into_postgresql_with_identical_api_answers(tmp
     (tmp_path / "storage-source" / "docs").mkdir(parents=True)
     (tmp_path / "storage-source" / "docs" / "预案.txt").write_text("防汛预案", encoding="utf-8")
     expected = answers(source, headers)
-    assert expected["/api/v1/users?per_page=200"][1]["total"] == 6
+    assert expected["/api/v1/users?per_page=200"][1]["total"] == 8
 
     archive = tmp_path / "backup.zip"
     summary = backup(source.extensions["tongguan.engine"], source.config["STORAGE_PATH"], str(archive))

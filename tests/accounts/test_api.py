@@ -114,7 +114,7 @@ def test_me_lists_my_permissions(client, make_user, bearer):
 
 def test_roles_are_listed_with_their_permissions(client, admin_headers):
     roles = {r["code"]: r for r in client.get("/api/v1/roles", headers=admin_headers).json}
-    assert set(roles) == {"admin", "catalog_manager", "data_operator", "author", "handler", "leader"}
+    assert set(roles) == {"admin", "catalog_manager", "data_operator", "author", "dispatcher", "handler", "leader"}
     assert "org.manage" in roles["admin"]["permissions"]
 
 
