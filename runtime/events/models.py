@@ -18,6 +18,7 @@ PRIORITIES = {"normal": ("一般", "Normal"), "urgent": ("紧急", "Urgent"), "c
 
 class Event(Versioned, Base):
     __tablename__ = "event"
+    __audit__ = False  # its timeline (event_action) is its history: who did what, when and why
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)  # SJ + city date + sequence

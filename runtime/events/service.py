@@ -99,14 +99,29 @@ def _existing(session: Session, source: str, external_id: str | None) -> Event |
     return session.scalar(select(Event).where(Event.external_source == source, Event.external_id == external_id))
 
 
-def _dispatch_auto(session: Session, event: Event, actor: Actor, at: dt.datetime) -> None:
-    """Dispatch by the responsibility list, or leave in the manual queue with the reason."""
+def _dispatch_auto(session: Session, event: Event, actor: Actor, at: dt.datetime, memo: dict | None = None) -> None:
+    """Dispatch by the responsibility list, or leave in the manual queue with the reason. A batch
+    passes `memo` so that each (matter, area, day) is looked up once."""
     if not event.matter_code:
         _log(session, event, "queue", actor, before=event.status, at=at, comment="未指定事项，进入人工分拨队列")
         return
     on = event.reported_at.astimezone(CITY_TZ).date()
+    key = (event.matter_code, event.area_department_id, on)
     try:
-        rule = responsibility_on(session, Actor.system("dispatch"), event.matter_code, event.area_department_id, on)
+        if memo is not None and key in memo:
+            rule = memo[key]
+            if isinstance(rule, Exception):
+                raise rule
+        else:
+            try:
+                rule = responsibility_on(session, Actor.system("dispatch"), event.matter_code,
+                                         event.area_department_id, on)
+            except (NotFound, Invalid) as exc:
+                if memo is not None:
+                    memo[key] = exc
+                raise
+            if memo is not None:
+                memo[key] = rule
     except (NotFound, Invalid) as exc:
         _log(session, event, "queue", actor, before=event.status, at=at, comment=f"无适用权责（{exc.detail}），进入人工分拨队列")
         return
@@ -115,7 +130,12 @@ def _dispatch_auto(session: Session, event: Event, actor: Actor, at: dt.datetime
               f"时限 {rule['time_limit']} {'个工作日' if rule['time_unit'] == 'working_days' else '小时'}")
     _move_to_department(session, event, actor, rule["department_id"], "auto", reason, at)
     event.time_limit, event.time_unit = rule["time_limit"], rule["time_unit"]
-    event.deadline_at = calendar(session).deadline(event.reported_at, rule["time_limit"], rule["time_unit"])
+    cal = memo.get("calendar") if memo is not None else None
+    if cal is None:
+        cal = calendar(session)
+        if memo is not None:
+            memo["calendar"] = cal
+    event.deadline_at = cal.deadline(event.reported_at, rule["time_limit"], rule["time_unit"])
 
 
 def _move_to_department(session: Session, event: Event, actor: Actor, department_id: int, mode: str, reason: str,
@@ -132,7 +152,7 @@ def _move_to_department(session: Session, event: Event, actor: Actor, department
 
 
 def _new_event(session: Session, actor: Actor, data: dict, matter: Matter | None, source: str,
-               now: dt.datetime) -> Event:
+               now: dt.datetime, memo: dict | None = None) -> Event:
     event = Event(number="~" + uuid.uuid4().hex[:30], title=data["title"].strip(),
                   description=data.get("description", ""), channel=data["channel"],
                   priority=data.get("priority", "normal"), status="reported",
@@ -150,7 +170,7 @@ def _new_event(session: Session, actor: Actor, data: dict, matter: Matter | None
          details={"channel": event.channel})
     event.status, event.accepted_at = "accepted", now
     _log(session, event, "accept", actor, before="reported", at=now, comment="自动受理")
-    _dispatch_auto(session, event, actor, now)
+    _dispatch_auto(session, event, actor, now, memo)
     found = duplicates.candidates(session, event, limit=5)
     if found:
         event.details = {**event.details, "possible_duplicates": [c["event"].number for c in found]}
@@ -208,11 +228,11 @@ def event_report_batch(session: Session, actor: Actor, items: list[dict], *,
         seen.setdefault(key, i)
     if rows:
         raise ImportRejected("Some events are not valid; none was reported.", rows)
-    out = []
+    out, memo = [], {}
     for i, (data, matter) in enumerate(zip(items, checked)):
         event, created = (_existing(session, ids[i][0], ids[i][1]), False)
         if event is None:
-            event, created = _new_event(session, actor, data, matter, ids[i][0], now), True
+            event, created = _new_event(session, actor, data, matter, ids[i][0], now, memo), True
         out.append({"index": i, "id": event.id, "number": event.number, "created": created})
     return out
 
