@@ -92,3 +92,10 @@ def test_the_http_api_highlights_the_faulty_node(client, bearer, make_user, org)
     assert published.status_code == 201 and published.json["version"] == 1
     assert client.get(f"{url}/versions", headers=headers).json[0]["note"] == "上线"
     assert client.post(f"{url}/matters", headers=headers, json={"matter_code": "nope"}).status_code == 422
+
+
+def test_a_nul_anywhere_in_a_draft_is_refused(client, bearer, make_user):
+    headers = bearer(make_user("flow_author", "author"))
+    resp = client.post("/api/v1/flows", headers=headers, json={
+        "code": "nul_flow", "name": "x", "draft": {"nodes": [{"id": "a\x00"}], "edges": [], "x": {"k\x00": 1}}})
+    assert resp.status_code == 422 and "draft" in str(resp.json["errors"])
