@@ -8,10 +8,9 @@ from tongguan.db import get_session
 
 from . import lifecycle, service
 from .models import Event
-from .schemas import (
-    EventActIn, EventActionOut, EventDuplicateOut, EventMergeIn, EventBatchIn, EventBatchOut, EventCountsOut, EventDispatchOut, EventJudgeIn, EventOut,
-    EventPage, EventQuery, EventReportIn,
-)
+from .schemas import (EventActIn, EventActionOut, EventBatchIn, EventBatchOut, EventCountsOut, EventDispatchOut,
+                      EventDuplicateOut, EventJudgeIn, EventMergeIn, EventOut, EventPage, EventQuery, EventReportIn,
+                      EventStepOut)
 
 blp = Blueprint("events", __name__, url_prefix="/api/v1", description="Events (事件 / 工单)")
 ID = "<int(min=1, max=2147483647):event_id>"
@@ -83,6 +82,14 @@ class EventTimeline(MethodView):
     def get(self, event_id):
         """Every action on the event (and on reports merged into it), oldest first."""
         return service.event_timeline(get_session(), current_actor(), event_id)
+
+
+@blp.route(f"/events/{ID}/steps")
+class EventSteps(MethodView):
+    @blp.response(200, EventStepOut(many=True))
+    def get(self, event_id):
+        """A flow event's steps, oldest first: the open ones are where it is now, with their moves."""
+        return service.event_steps(get_session(), current_actor(), event_id)
 
 
 @blp.route(f"/events/{ID}/dispatches")

@@ -19,6 +19,7 @@ from tongguan.inbox.service import deliver
 from tongguan.jobs import job
 from tongguan.permissions import Actor
 
+from . import steps
 from .lifecycle import OPEN
 from .models import Event, EventAction
 
@@ -82,4 +83,5 @@ def _overdue(session: Session, actor: Actor, event: Event, now: dt.datetime) -> 
 
 @job("events.deadlines", every_seconds=300)
 def deadlines_job(session: Session, tick: str, **params) -> dict:
-    return check(session)
+    now = utcnow()
+    return {**check(session, now), **steps.tick(session, now)}

@@ -34,18 +34,22 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
     "supervise": (OPEN, None),                        # 督办: no move, a note and a flag
     "extend": (("dispatched", "handling"), None),     # 延期申请 (granted by the ops center)
     "cc": (OPEN, None),                               # 抄送
+    "send": ((), None),                               # 发送 to the next node: flow events only (steps.py)
+    "jump": ((), None),                               # 跳转 to a named node: flow events only
     "comment": (OPEN + ("closed",), None),
 }
 ACTION_NAMES = {
     "report": "上报", "accept": "受理", "dispatch": "分拨", "refuse": "退单", "take": "签收", "transfer": "转办",
     "submit": "提交审核", "approve": "审核通过", "return": "退回", "reopen": "重办", "suspend": "挂起",
     "resume": "恢复", "cancel": "作废", "supervise": "督办", "extend": "延期", "cc": "抄送", "comment": "备注",
-    "merge": "合并", "refusal_upheld": "退单认定有责", "refusal_rejected": "退单不予认可",
+    "merge": "合并", "send": "发送", "jump": "跳转", "step": "进入环节", "flow": "按流程流转", "refusal_upheld": "退单认定有责", "refusal_rejected": "退单不予认可",
 }
 # who does what: the ops center (event.dispatch) or the department the event is at (event.handle)
 OPS_ACTIONS = {"accept", "dispatch", "approve", "reopen", "suspend", "resume", "cancel", "supervise", "extend"}
 DEPARTMENT_ACTIONS = {"refuse", "take", "transfer", "submit"}
 EITHER = {"return", "cc", "comment"}
+# moves of the default lifecycle that an event following a flow makes by its nodes instead
+DEFAULT_ONLY = {"accept", "refuse", "take", "submit", "approve"}
 # `return` goes back one step
 PREVIOUS = {"accepted": "reported", "dispatched": "accepted", "handling": "dispatched", "reviewing": "handling"}
 

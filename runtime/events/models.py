@@ -59,6 +59,9 @@ class Event(Versioned, Base):
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("event.id", ondelete="SET NULL"))
     details: Mapped[dict] = mapped_column(JSONType, default=dict)  # channel-specific fields (sensor reading, ...)
     created_by: Mapped[int | None] = mapped_column(Integer)
+    # with a flow, the event moves node by node on the version it started on (event_step)
+    flow_version_id: Mapped[int | None] = mapped_column(ForeignKey("flow_version.id", ondelete="RESTRICT"), index=True)
+    node_names: Mapped[str] = mapped_column(String(200), default="")  # where it is now, for lists
 
     __table_args__ = (
         UniqueConstraint("external_source", "external_id"),
@@ -102,6 +105,35 @@ class EventDispatch(Base):
     refused_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     refusal_reason: Mapped[str] = mapped_column(Text, default="")
     refusal_upheld: Mapped[bool | None] = mapped_column(Boolean)  # None until the ops center decides
+
+
+class EventStep(Base):
+    """One visit of an event to a flow node. Open steps (left_at empty) are where the event is now
+    (several in parallel branches or joint handling; a `join` step waits for its other branches);
+    closed ones are what process mining measures."""
+
+    __tablename__ = "event_step"
+    __audit__ = False
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    flow_version_id: Mapped[int] = mapped_column(ForeignKey("flow_version.id", ondelete="RESTRICT"), index=True)
+    node_id: Mapped[str] = mapped_column(String(64))
+    node_name: Mapped[str] = mapped_column(String(200), default="")
+    kind: Mapped[str] = mapped_column(String(8))  # task | timer | join
+    group_no: Mapped[int] = mapped_column(Integer, default=0)  # the steps of one joint visit share it
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id", ondelete="RESTRICT"), index=True)
+    role: Mapped[str] = mapped_column(String(64), default="")
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    came_from_id: Mapped[int | None] = mapped_column(Integer)  # the step that sent it here: where `return` goes
+    entered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    warn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    left_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str] = mapped_column(String(12), default="")  # send | return | jump | timer | join | ...
+    alerted: Mapped[str] = mapped_column(String(8), default="")  # '' | warned | overdue: said once each
+
+    __table_args__ = (Index("ix_event_step_open", "left_at", "kind", "due_at"),)
 
 
 class WorkCalendarDay(Base):

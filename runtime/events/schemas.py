@@ -92,10 +92,29 @@ class EventOut(Schema):
     reopens = fields.Int()
     supervised = fields.Bool()
     details = fields.Dict()
+    flow_version_id = fields.Int(allow_none=True)
+    node_names = fields.Str(metadata={"description": "flow events: the nodes the event is at now"})
     version = fields.Int()
 
 
 EventPage = page_of(EventOut, "EventPage")
+
+
+class EventStepOut(Schema):
+    id = fields.Int()
+    node_id = fields.Str()
+    node_name = fields.Str()
+    kind = fields.Str(metadata={"description": "task | timer | join"})
+    department_id = fields.Int(allow_none=True)
+    role = fields.Str()
+    assignee_id = fields.Int(allow_none=True)
+    entered_at = fields.AwareDateTime()
+    due_at = fields.AwareDateTime(allow_none=True)
+    left_at = fields.AwareDateTime(allow_none=True)
+    outcome = fields.Str()
+    moves = fields.List(fields.Str(), metadata={"description": "open task steps: the moves the node permits"})
+    jump_to = fields.List(fields.Dict(), metadata={"description": "open task steps: [{node, name}] a jump may reach"})
+    mine = fields.Bool(metadata={"description": "the caller may act on this step"})
 
 
 class EventActIn(BaseSchema):
@@ -106,6 +125,8 @@ class EventActIn(BaseSchema):
     time_limit = fields.Int(validate=validate.Range(min=1, max=365))
     time_unit = fields.Str(validate=validate.OneOf(["working_days", "hours"]))
     extra_days = fields.Int(validate=validate.Range(min=1, max=60), metadata={"description": "extend: working days"})
+    step_id = fields.Int(validate=_id, metadata={"description": "flow events: which open step moves"})
+    target = fields.Str(validate=validate.Length(max=64), metadata={"description": "jump: to which node"})
 
 
 class EventJudgeIn(BaseSchema):

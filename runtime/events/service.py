@@ -15,7 +15,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from catalog.matters.models import Matter
-from catalog.matters.service import responsibility_on
 from catalog.tags.masking import mask_name, mask_phone
 from tongguan.accounts.models import Department
 from tongguan.db import utcnow
@@ -23,17 +22,13 @@ from tongguan.errors import Forbidden, ImportRejected, Invalid, NotFound
 from tongguan.pagination import Page, check_version, paginate
 from tongguan.permissions import Actor, action
 
-from . import duplicates, lifecycle
-from .calendar import CITY_TZ, WorkCalendar
-from .models import CHANNELS, PRIORITIES, Event, EventAction, EventDispatch, WorkCalendarDay
+from . import duplicates, lifecycle, steps
+from .calendar import CITY_TZ
+from .common import calendar, rule_for
+from .common import log as _log
+from .models import CHANNELS, PRIORITIES, Event, EventAction, EventDispatch, EventStep
 
 MAX_BATCH = 1000
-
-
-def calendar(session: Session) -> WorkCalendar:
-    days = session.execute(select(WorkCalendarDay.day, WorkCalendarDay.kind)).all()
-    return WorkCalendar(holidays=frozenset(d for d, k in days if k == "holiday"),
-                        workdays=frozenset(d for d, k in days if k == "workday"))
 
 
 def _event(session: Session, event_id: int) -> Event:
@@ -47,16 +42,10 @@ def _sees_all(actor: Actor) -> bool:
     return actor.can("event.dispatch")
 
 
-def _visible(actor: Actor, event: Event) -> bool:
+def _visible(actor: Actor, event: Event, session: Session | None = None) -> bool:
     return _sees_all(actor) or (actor.department_id is not None and event.department_id == actor.department_id) \
-        or (event.created_by is not None and event.created_by == actor.id)
-
-
-def _log(session: Session, event: Event, act: str, actor: Actor, *, before: str = "", comment: str = "",
-         details: dict | None = None, at: dt.datetime | None = None) -> None:
-    session.add(EventAction(event_id=event.id, action=act, from_status=before, to_status=event.status,
-                            actor_id=actor.id, actor_name=actor.username, department_id=event.department_id,
-                            at=at or utcnow(), comment=comment, details=details or {}))
+        or (event.created_by is not None and event.created_by == actor.id) \
+        or (session is not None and event.flow_version_id is not None and steps.visible(session, actor, event))
 
 
 def masked(event: Event, actor: Actor) -> dict:
@@ -100,28 +89,12 @@ def _existing(session: Session, source: str, external_id: str | None) -> Event |
 
 
 def _dispatch_auto(session: Session, event: Event, actor: Actor, at: dt.datetime, memo: dict | None = None) -> None:
-    """Dispatch by the responsibility list, or leave in the manual queue with the reason. A batch
-    passes `memo` so that each (matter, area, day) is looked up once."""
+    """Dispatch by the responsibility list, or leave in the manual queue with the reason."""
     if not event.matter_code:
         _log(session, event, "queue", actor, before=event.status, at=at, comment="未指定事项，进入人工分拨队列")
         return
-    on = event.reported_at.astimezone(CITY_TZ).date()
-    key = (event.matter_code, event.area_department_id, on)
     try:
-        if memo is not None and key in memo:
-            rule = memo[key]
-            if isinstance(rule, Exception):
-                raise rule
-        else:
-            try:
-                rule = responsibility_on(session, Actor.system("dispatch"), event.matter_code,
-                                         event.area_department_id, on)
-            except (NotFound, Invalid) as exc:
-                if memo is not None:
-                    memo[key] = exc
-                raise
-            if memo is not None:
-                memo[key] = rule
+        rule = rule_for(session, event, memo)
     except (NotFound, Invalid) as exc:
         _log(session, event, "queue", actor, before=event.status, at=at, comment=f"无适用权责（{exc.detail}），进入人工分拨队列")
         return
@@ -130,12 +103,7 @@ def _dispatch_auto(session: Session, event: Event, actor: Actor, at: dt.datetime
               f"时限 {rule['time_limit']} {'个工作日' if rule['time_unit'] == 'working_days' else '小时'}")
     _move_to_department(session, event, actor, rule["department_id"], "auto", reason, at)
     event.time_limit, event.time_unit = rule["time_limit"], rule["time_unit"]
-    cal = memo.get("calendar") if memo is not None else None
-    if cal is None:
-        cal = calendar(session)
-        if memo is not None:
-            memo["calendar"] = cal
-    event.deadline_at = cal.deadline(event.reported_at, rule["time_limit"], rule["time_unit"])
+    event.deadline_at = calendar(session, memo).deadline(event.reported_at, rule["time_limit"], rule["time_unit"])
 
 
 def _move_to_department(session: Session, event: Event, actor: Actor, department_id: int, mode: str, reason: str,
@@ -170,7 +138,11 @@ def _new_event(session: Session, actor: Actor, data: dict, matter: Matter | None
          details={"channel": event.channel})
     event.status, event.accepted_at = "accepted", now
     _log(session, event, "accept", actor, before="reported", at=now, comment="自动受理")
-    _dispatch_auto(session, event, actor, now, memo)
+    version_id = steps.version_for(session, event.matter_id, memo)
+    if version_id is not None:
+        steps.start(session, event, version_id, actor, now, memo)
+    else:
+        _dispatch_auto(session, event, actor, now, memo)
     found = duplicates.candidates(session, event, limit=5)
     if found:
         event.details = {**event.details, "possible_duplicates": [c["event"].number for c in found]}
@@ -247,7 +219,11 @@ def event_list(session: Session, actor: Actor, *, status=None, department_id=Non
     now = now or utcnow()
     stmt = select(Event).where(Event.merged_into_id.is_(None))
     if not _sees_all(actor):
-        stmt = stmt.where(or_(Event.department_id == actor.department_id, Event.created_by == actor.id))
+        mine = select(EventStep.event_id).where(EventStep.left_at.is_(None), EventStep.kind == "task", or_(
+            EventStep.department_id == actor.department_id, EventStep.role.in_(sorted(actor.roles) or [""]),
+            EventStep.assignee_id == actor.id))
+        stmt = stmt.where(or_(Event.department_id == actor.department_id, Event.created_by == actor.id,
+                              Event.id.in_(mine)))
     if status:
         stmt = stmt.where(Event.status.in_(status if isinstance(status, list | tuple) else [status]))
     if department_id:
@@ -271,7 +247,7 @@ def event_list(session: Session, actor: Actor, *, status=None, department_id=Non
 @action("event.read")
 def event_get(session: Session, actor: Actor, event_id: int) -> Event:
     event = _event(session, event_id)
-    if not _visible(actor, event):
+    if not _visible(actor, event, session):
         raise NotFound(f"Event {event_id} does not exist.")
     return event
 
@@ -282,6 +258,25 @@ def event_timeline(session: Session, actor: Actor, event_id: int) -> list[EventA
     ids = [event.id] + list(session.scalars(select(Event.id).where(Event.merged_into_id == event.id)))
     return list(session.scalars(select(EventAction).where(EventAction.event_id.in_(ids))
                                 .order_by(EventAction.at, EventAction.id)))
+
+
+@action("event.read")
+def event_steps(session: Session, actor: Actor, event_id: int) -> list[dict]:
+    """A flow event's steps, oldest first; open task steps carry the moves their node permits."""
+    event = event_get(session, actor, event_id)
+    if event.flow_version_id is None:
+        return []
+    flow = steps.engine(session, event.flow_version_id)
+    out = []
+    for s in session.scalars(select(EventStep).where(EventStep.event_id == event.id).order_by(EventStep.id)):
+        row = {c: getattr(s, c) for c in ("id", "node_id", "node_name", "kind", "department_id", "role", "assignee_id",
+                                          "entered_at", "due_at", "left_at", "outcome")}
+        live = s.left_at is None and s.kind == "task" and s.node_id in flow.nodes
+        row["moves"] = flow.moves(s.node_id) if live else []
+        row["jump_to"] = [{"node": n, "name": flow.name(n)} for n in flow.jump_targets(s.node_id)] if live else []
+        row["mine"] = live and steps.may(actor, s)
+        out.append(row)
+    return out
 
 
 @action("event.read")
@@ -314,9 +309,14 @@ def event_act(session: Session, actor: Actor, event_id: int, act: str, data: dic
     data = data or {}
     now = now or utcnow()
     event = _event(session, event_id)
-    if not _visible(actor, event):
+    if not _visible(actor, event, session):
         raise NotFound(f"Event {event_id} does not exist.")
     check_version(event, if_version)
+    if event.flow_version_id is not None and act in steps.FLOW_ACTS:
+        return steps.act(session, actor, event, act, data, now)
+    if event.flow_version_id is not None and act in lifecycle.DEFAULT_ONLY:
+        raise Invalid("This event follows a flow.", {"action": [
+            f"此事件按流程流转，请使用发送、退回等环节操作，不能{lifecycle.ACTION_NAMES[act]}"]})
     if act not in lifecycle.ACTIONS:
         raise Invalid("Unknown action.", {"action": [f"未知操作 {act}"]})
     if not lifecycle.allowed(act, event.status):
@@ -365,6 +365,8 @@ def event_act(session: Session, actor: Actor, event_id: int, act: str, data: dic
         event.closed_at = None
     elif act == "suspend":
         event.status_before = before
+    elif act == "cancel" and event.flow_version_id is not None:
+        steps.close_all(session, event, "cancel", now)
     elif act == "supervise":
         event.supervised = True
     elif act == "extend":
@@ -425,7 +427,7 @@ def event_duplicates(session: Session, actor: Actor, event_id: int) -> list[dict
     return [{"id": c["event"].id, "number": c["event"].number, "title": c["event"].title,
              "channel": c["event"].channel, "status": c["event"].status, "reported_at": c["event"].reported_at,
              "address": c["event"].address, "distance_m": c["distance_m"], "hours_apart": c["hours_apart"]}
-            for c in duplicates.candidates(session, event) if _visible(actor, c["event"])]
+            for c in duplicates.candidates(session, event) if _visible(actor, c["event"], session)]
 
 
 @action("event.dispatch")

@@ -8,8 +8,10 @@ from tongguan.db import get_session
 
 from . import service
 from .models import Flow
-from .schemas import (FlowBindIn, FlowCheckIn, FlowCreate, FlowMattersOut, FlowOut, FlowPage, FlowProblemOut,
-                      FlowPublishIn, FlowQuery, FlowUpdate, FlowVersionOut)
+from .schemas import (FlowBindIn, FlowCheckIn, FlowCreate, FlowDebugIn, FlowDebugOut, FlowMattersOut, FlowMigrateIn,
+                      FlowMigrateOut, FlowOut,
+                      FlowPage, FlowProblemOut, FlowPublishIn, FlowQuery, FlowSimulateIn, FlowSimulateOut, FlowUpdate,
+                      FlowVersionOut)
 
 blp = Blueprint("flows", __name__, url_prefix="/api/v1", description="Flows (流程)")
 ID = "<int(min=1, max=2147483647):flow_id>"
@@ -91,3 +93,34 @@ class FlowMatters(MethodView):
         matters = service.flow_bind_matter(db, current_actor(), flow_id, data["matter_code"], data["bind"])
         db.commit()
         return {"matters": matters}
+
+
+@blp.route(f"/flows/{ID}/debug")
+class FlowDebug(MethodView):
+    @blp.arguments(FlowDebugIn)
+    @blp.response(200, FlowDebugOut)
+    def post(self, data, flow_id):
+        """Step a sample event through the draft (or a version): replays `moves`, returns the open steps."""
+        return service.flow_debug(get_session(), current_actor(), flow_id, data)
+
+
+@blp.route(f"/flows/{ID}/simulate")
+class FlowSimulate(MethodView):
+    @blp.arguments(FlowSimulateIn)
+    @blp.response(200, FlowSimulateOut)
+    def post(self, data, flow_id):
+        """Simulate up to 10,000 random events: paths taken, time per step, deadlines missed."""
+        return service.flow_simulate(get_session(), current_actor(), flow_id, data)
+
+
+@blp.route(f"/flows/{ID}/migrate")
+class FlowMigrate(MethodView):
+    @blp.arguments(FlowMigrateIn)
+    @blp.response(200, FlowMigrateOut)
+    def post(self, data, flow_id):
+        """Move running events from one version to another (dry_run: just report). Checked: refused,
+        moving nothing, while any open step has no node of its kind to go to."""
+        db = get_session()
+        report = service.flow_migrate(db, current_actor(), flow_id, data)
+        db.commit()
+        return report

@@ -11,9 +11,14 @@
                {"id": "e3", "from": "check", "to": "end", "default": true}]}
 
 Node types: start, task, exclusive (a gateway whose outgoing edges carry DSL conditions over the
-event's fields, plus one default edge), parallel_split, parallel_join, end. A task's assignee is
-a role, a department, a person, or the department the responsibility list names. Its permitted
-moves are among send, return, jump (to the nodes in `jump_to`), cc, transfer.
+event's fields, plus one default edge), parallel_split, parallel_join, timer (waits `wait`, e.g.
+a day before the return visit, then goes on by itself), end. A task's assignee is a role, a
+department, a person, the department the responsibility list names, or, in a special flow for
+hard matters, several departments handling it jointly (`joint`: the node is done when every one of
+them has sent it on). Its permitted moves are among send, return, jump (to the nodes in
+`jump_to`), cc, transfer. `alert_mode` says what happens when its time limit passes (inbox: tell
+the department; supervise: also put the event under supervision); `platform` names the system
+the work is done in.
 
 Pure: the caller says which roles, departments and people exist.
 """
@@ -24,9 +29,10 @@ from dataclasses import dataclass, field
 
 import dsl
 
-NODE_TYPES = ("start", "task", "exclusive", "parallel_split", "parallel_join", "end")
+NODE_TYPES = ("start", "task", "exclusive", "parallel_split", "parallel_join", "timer", "end")
 MOVES = ("send", "return", "jump", "cc", "transfer")
-ASSIGN_KINDS = ("role", "department", "person", "responsible")
+ASSIGN_KINDS = ("role", "department", "person", "responsible", "joint")
+ALERT_MODES = ("inbox", "supervise", "none")
 UNITS = ("working_days", "hours")
 # What a gateway condition may look at: the event's fields and their types.
 EVENT_FIELDS = {"channel": "string", "priority": "string", "matter_code": "string", "title": "string",
@@ -51,6 +57,7 @@ class Known:
     roles: set[str] = field(default_factory=set)
     departments: set[int] = field(default_factory=set)
     people: set[int] = field(default_factory=set)
+    special: bool = False  # a special flow (疑难事项) may hand a node to several departments jointly
 
 
 def _shape(doc) -> list[Problem]:
@@ -99,12 +106,16 @@ def validate(doc, known: Known) -> list[Problem]:
             problems.append(Problem("开始节点不能有进入的连线", nid))
         if kind == "end" and out[nid]:
             problems.append(Problem("结束节点不能有出去的连线", nid))
-        if kind in ("start", "task", "parallel_join") and len(out[nid]) != 1 and not (kind == "task" and not out[nid]):
+        if kind in ("start", "task", "parallel_join", "timer") and len(out[nid]) != 1 and not (kind == "task" and not out[nid]):
             problems.append(Problem(f"“{node.get('name') or nid}”只能有一条出去的连线（分支请用网关）", nid))
         if kind != "start" and kind != "end" and not out[nid]:
             problems.append(Problem(f"“{node.get('name') or nid}”没有出去的连线，流程走不到结束", nid))
         if kind == "task":
             problems.extend(_task(node, nodes, known))
+        elif kind == "timer":
+            problems.extend(_limit(node, "wait", "等待时长"))
+            if node.get("wait") is None:
+                problems.append(Problem("定时节点须设置等待时长", nid))
         elif kind == "exclusive":
             problems.extend(_gateway(node, out[nid]))
         elif kind == "parallel_split" and len(out[nid]) < 2:
@@ -141,16 +152,28 @@ def _task(node: dict, nodes: dict, known: Known) -> list[Problem]:
         problems.append(Problem(f"部门 {value} 不存在", nid))
     elif kind == "person" and value not in known.people:
         problems.append(Problem(f"人员 {value} 不存在", nid))
+    elif kind == "joint":
+        if not known.special:
+            problems.append(Problem("多部门联合处置只用于疑难事项的特殊流程", nid))
+        if not isinstance(value, list) or len(value) < 2:
+            problems.append(Problem("联合处置须选择至少两个部门", nid))
+        else:
+            missing = [v for v in value if v not in known.departments]
+            if missing:
+                problems.append(Problem(f"部门 {', '.join(map(str, missing))} 不存在", nid))
     if node.get("routing", "manual") not in ("auto", "manual"):
         problems.append(Problem("流转方式须为 auto（自动）或 manual（人工）", nid))
-    for key in ("time_limit", "warn_before"):
-        limit = node.get(key)
-        if limit is not None and (not isinstance(limit, dict) or limit.get("unit") not in UNITS
-                                  or not isinstance(limit.get("value"), int) or not 0 < limit["value"] <= 365):
-            problems.append(Problem(f"{'时限' if key == 'time_limit' else '预警提前量'}须为 1–365 的整数，单位为工作日或小时", nid))
+    problems.extend(_limit(node, "time_limit", "时限"))
+    problems.extend(_limit(node, "warn_before", "预警提前量"))
+    if node.get("warn_before") is not None and node.get("time_limit") is None:
+        problems.append(Problem("设置了预警提前量，也须设置时限", nid))
+    if node.get("alert_mode", "inbox") not in ALERT_MODES:
+        problems.append(Problem(f"超时提醒方式须为 {', '.join(ALERT_MODES)} 之一", nid))
     moves = node.get("moves", ["send"])
     if not isinstance(moves, list) or any(m not in MOVES for m in moves):
         problems.append(Problem(f"允许的操作须为 {', '.join(MOVES)} 中的若干项", nid))
+    elif "send" not in moves and "jump" not in moves:
+        problems.append(Problem("任务节点须允许发送或跳转，否则事件无法离开", nid))
     elif "jump" in moves:
         targets = node.get("jump_to") or []
         if not targets:
@@ -159,6 +182,14 @@ def _task(node: dict, nodes: dict, known: Known) -> list[Problem]:
         if bad:
             problems.append(Problem(f"只能跳转到任务节点：{', '.join(map(str, bad))}", nid))
     return problems
+
+
+def _limit(node: dict, key: str, label: str) -> list[Problem]:
+    limit = node.get(key)
+    if limit is not None and (not isinstance(limit, dict) or limit.get("unit") not in UNITS
+                              or not isinstance(limit.get("value"), int) or not 0 < limit["value"] <= 365):
+        return [Problem(f"{label}须为 1–365 的整数，单位为工作日或小时", node["id"])]
+    return []
 
 
 def _gateway(node: dict, edges: list[dict]) -> list[Problem]:

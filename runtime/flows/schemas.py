@@ -69,3 +69,60 @@ class FlowBindIn(BaseSchema):
 
 class FlowMattersOut(Schema):
     matters = fields.List(fields.Str())
+
+
+class FlowMoveIn(BaseSchema):
+    token = fields.Int(allow_none=True, metadata={"description": "the open step to move (optional when only one is open)"})
+    move = fields.Str(required=True, validate=validate.OneOf(["send", "return", "jump", "timer"]))
+    target = fields.Str(validate=validate.Length(max=64), metadata={"description": "where a jump goes"})
+    hours = fields.Float(validate=validate.Range(min=0, max=24 * 365),
+                         metadata={"description": "time the step took before the move"})
+
+
+class FlowTryIn(BaseSchema):
+    draft = fields.Dict(metadata={"description": "try this document instead of the saved draft"})
+    version = fields.Int(validate=validate.Range(min=1), metadata={"description": "try a published version"})
+
+
+class FlowDebugIn(FlowTryIn):
+    facts = fields.Dict(load_default=dict, metadata={"description": "the sample event's fields (priority, channel, ...)"})
+    moves = fields.List(fields.Nested(FlowMoveIn), load_default=list, validate=validate.Length(max=500))
+
+
+class FlowSimulateIn(FlowTryIn):
+    count = fields.Int(load_default=1000, validate=validate.Range(min=1, max=10000))
+    seed = fields.Int(load_default=1, validate=validate.Range(min=0, max=2**31 - 1))
+
+
+class FlowDebugOut(Schema):
+    ended = fields.Bool()
+    clock_hours = fields.Float()
+    open = fields.List(fields.Dict())
+    history = fields.List(fields.Dict())
+    path = fields.List(fields.Str())
+
+
+class FlowSimulateOut(Schema):
+    count = fields.Int()
+    ended = fields.Int()
+    stuck = fields.Int()
+    late_events = fields.Int()
+    paths = fields.List(fields.Dict())
+    nodes = fields.List(fields.Dict())
+    total_hours = fields.Dict()
+
+
+class FlowMigrateIn(BaseSchema):
+    from_version = fields.Int(required=True, validate=validate.Range(min=1))
+    to_version = fields.Int(required=True, validate=validate.Range(min=1))
+    mapping = fields.Dict(keys=fields.Str(validate=validate.Length(max=64)),
+                          values=fields.Str(validate=validate.Length(max=64)), load_default=dict,
+                          metadata={"description": "old node id -> new node id, for nodes that changed id"})
+    dry_run = fields.Bool(load_default=True, metadata={"description": "report only (the default)"})
+
+
+class FlowMigrateOut(Schema):
+    events = fields.Int()
+    moves = fields.List(fields.Dict())
+    problems = fields.List(fields.Dict())
+    applied = fields.Bool()

@@ -11,7 +11,9 @@ from tongguan.errors import Invalid, NotFound
 from tongguan.pagination import Page, check_version, paginate
 from tongguan.permissions import Actor, action
 
+from . import debug
 from .document import Known, validate
+from .engine import FlowError
 from .models import Flow, FlowVersion, MatterFlow
 
 EMPTY = {"nodes": [{"id": "start", "type": "start", "name": "开始"}, {"id": "end", "type": "end", "name": "结束"}],
@@ -25,10 +27,10 @@ def _flow(session: Session, flow_id: int) -> Flow:
     return flow
 
 
-def known(session: Session) -> Known:
+def known(session: Session, special: bool = False) -> Known:
     return Known(roles=set(session.scalars(select(Role.code))),
                  departments=set(session.scalars(select(Department.id))),
-                 people=set(session.scalars(select(User.id).where(User.is_active.is_(True)))))
+                 people=set(session.scalars(select(User.id).where(User.is_active.is_(True)))), special=special)
 
 
 @action("event.read")
@@ -71,7 +73,7 @@ def flow_update(session: Session, actor: Actor, flow_id: int, data: dict, if_ver
 def flow_check(session: Session, actor: Actor, flow_id: int, draft: dict | None = None) -> list[dict]:
     """What stops the draft (or the given document) being published: [{node, edge, message}]."""
     flow = _flow(session, flow_id)
-    return [p.as_dict() for p in validate(flow.draft if draft is None else draft, known(session))]
+    return [p.as_dict() for p in validate(flow.draft if draft is None else draft, known(session, flow.special))]
 
 
 @action("flow.manage")
@@ -80,7 +82,7 @@ def flow_publish(session: Session, actor: Actor, flow_id: int, note: str = "",
     """Freeze the draft as the next version, if it passes every check."""
     flow = _flow(session, flow_id)
     check_version(flow, if_version)
-    problems = validate(flow.draft, known(session))
+    problems = validate(flow.draft, known(session, flow.special))
     if problems:
         raise Invalid("The flow cannot be published.", {"draft": [
             f"{p.node}：{p.message}" if p.node else p.message for p in problems]})
@@ -119,3 +121,58 @@ def flow_bind_matter(session: Session, actor: Actor, flow_id: int, matter_code: 
     session.flush()
     return list(session.scalars(select(Matter.code).join(MatterFlow, MatterFlow.matter_id == Matter.id)
                                 .where(MatterFlow.flow_id == flow.id).order_by(Matter.code)))
+
+
+def _runnable(session: Session, flow: Flow, draft: dict | None, version: int | None) -> dict:
+    """The document to try: a published version, the posted one, or the saved draft; it must check."""
+    if version:
+        row = session.scalar(select(FlowVersion).where(FlowVersion.flow_id == flow.id, FlowVersion.version == version))
+        if row is None:
+            raise Invalid("No such version.", {"version": [f"流程没有第 {version} 版"]})
+        return row.document
+    document = flow.draft if draft is None else draft
+    problems = validate(document, known(session, flow.special))
+    if problems:
+        raise Invalid("The flow does not check; fix it before trying it.", {"draft": [
+            f"{p.node}：{p.message}" if p.node else p.message for p in problems]})
+    return document
+
+
+@action("event.read")
+def flow_debug(session: Session, actor: Actor, flow_id: int, data: dict) -> dict:
+    """Step a sample event through the flow: replay the moves so far, say where it stands."""
+    document = _runnable(session, _flow(session, flow_id), data.get("draft"), data.get("version"))
+    try:
+        return debug.step(document, data.get("facts"), data.get("moves") or [])
+    except FlowError as exc:
+        raise Invalid("This move is not allowed.", {"moves": [str(exc)]}) from None
+
+
+@action("event.read")
+def flow_simulate(session: Session, actor: Actor, flow_id: int, data: dict) -> dict:
+    """Simulate many random events through the flow: paths, step times, missed deadlines."""
+    document = _runnable(session, _flow(session, flow_id), data.get("draft"), data.get("version"))
+    return debug.simulate(document, data.get("count", 1000), data.get("seed", 1))
+
+
+@action("flow.manage")
+def flow_migrate(session: Session, actor: Actor, flow_id: int, data: dict, *, now=None) -> dict:
+    """Move the running events of one version to another. A dry run (the default) reports what
+    would move; applying refuses, moving nothing, while any step has nowhere to go."""
+    from runtime.events import steps
+    from tongguan.db import utcnow
+
+    flow = _flow(session, flow_id)
+    found = {v.version: v for v in session.scalars(select(FlowVersion).where(
+        FlowVersion.flow_id == flow.id, FlowVersion.version.in_((data["from_version"], data["to_version"]))))}
+    for key in ("from_version", "to_version"):
+        if data[key] not in found:
+            raise Invalid("No such version.", {key: [f"流程没有第 {data[key]} 版"]})
+    if data["from_version"] == data["to_version"]:
+        raise Invalid("Choose two versions.", {"to_version": ["请选择另一个版本"]})
+    report = steps.migrate(session, actor, found[data["from_version"]], found[data["to_version"]],
+                           data.get("mapping") or {}, apply=not data.get("dry_run", True), now=now or utcnow())
+    if report["problems"] and not data.get("dry_run", True):
+        raise Invalid("Some running events have nowhere to go; none was moved.", {"mapping": [
+            f"{p['event']}：{p['message']}" for p in report["problems"]]})
+    return report

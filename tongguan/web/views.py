@@ -26,6 +26,7 @@ NAV = [
     ("catalog_web.directories", _l("目录")),
     ("web.builder", _l("场景构建")),
     ("events_web.index", _l("事件")),
+    ("flows_web.index", _l("流程")),
     ("data_web.sources", _l("数据与指标")),
     ("web.reports", _l("报告")),
     ("web.admin_users", _l("系统管理")),
@@ -185,10 +186,12 @@ def init_app(app) -> None:
     from catalog import web as catalog_web
     from runtime import web as data_web
     from runtime.events import web as events_web
+    from runtime.flows import web as flows_web
 
     app.register_blueprint(bp)
     catalog_web.init_app(app)
     data_web.init_app(app)
     events_web.init_app(app)
+    flows_web.init_app(app)
     app.jinja_env.globals["nav_items"] = NAV
     app.jinja_env.globals["i18n_messages"] = lambda: messages_for(current_code())

@@ -1,0 +1,4 @@
+import { mountPage } from '../app'
+import FlowList from '../components/flows/FlowList.vue'
+
+mountPage(FlowList)
