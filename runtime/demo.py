@@ -22,11 +22,12 @@ def seed_demo(session: Session, actor: Actor) -> dict:
     from runtime.sources.models import DataSource
 
     from runtime.events import demo as events
-
+    from runtime.flows import demo as flows
     from runtime.open311 import demo as open311
 
     added = events.seed_demo(session, actor)
     added["open311_services"] = open311.seed_demo(session, actor)
+    added.update(flows.seed_demo(session, actor))
     if session.scalar(select(DataSource.id).where(DataSource.code == "rainfall")) is not None:
         return {"sources": 0, **added}
     rng = random.Random(2026)

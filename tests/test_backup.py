@@ -22,7 +22,7 @@ ENDPOINTS = [
     "/api/v1/audit?per_page=200",
     "/api/v1/audit?action=department_update",
     "/api/v1/data-sources",
-    "/api/v1/data-sources/2/preview?table=src_2",  # the rainfall file (1 is the built-in event core)
+    "/api/v1/data-sources/3/preview?table=src_3",  # the rainfall file (1, 2: the event core, flow mining)
     "/api/v1/events?per_page=20&status=closed",
     "/open311/v2/services.json",
     "/api/v1/resources?q=积水点",

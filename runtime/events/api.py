@@ -9,8 +9,8 @@ from tongguan.db import get_session
 from . import lifecycle, service
 from .models import Event
 from .schemas import (EventActIn, EventActionOut, EventBatchIn, EventBatchOut, EventCountsOut, EventDispatchOut,
-                      EventDuplicateOut, EventJudgeIn, EventMergeIn, EventOut, EventPage, EventQuery, EventReportIn,
-                      EventStepOut)
+                      EventDuplicateOut, EventJudgeIn, EventMergeIn, EventOut, EventPage, EventPointsOut,
+                      EventPointsQuery, EventQuery, EventReportIn, EventStepOut)
 
 blp = Blueprint("events", __name__, url_prefix="/api/v1", description="Events (事件 / 工单)")
 ID = "<int(min=1, max=2147483647):event_id>"
@@ -58,6 +58,15 @@ class EventBatch(MethodView):
         items = service.event_report_batch(db, current_actor(), data["items"])
         db.commit()
         return {"items": items}
+
+
+@blp.route("/events/points")
+class EventPoints(MethodView):
+    @blp.arguments(EventPointsQuery, location="query")
+    @blp.response(200, EventPointsOut)
+    def get(self, args):
+        """The list's events as map points (same filters; those with coordinates, at most 5,000)."""
+        return service.event_points(get_session(), current_actor(), **args)
 
 
 @blp.route("/events/counts")

@@ -45,7 +45,7 @@ def seed_demo(session: Session, actor: Actor, days: int = 30, per_day: int = 12)
     from runtime.sources import service as sources
     from runtime.sources.models import DataSource
 
-    from . import service as events
+    from . import geo, service as events
 
     if session.scalar(select(DataSource.id).where(DataSource.code == "event_core")) is not None:
         return {"events": 0}
@@ -67,6 +67,7 @@ def seed_demo(session: Session, actor: Actor, days: int = 30, per_day: int = 12)
     grids = list(session.scalars(select(Department).where(Department.level == "grid").order_by(Department.code)))
     if not items or not grids:
         return {"events": 0}
+    streets = {d.id: d.code for d in session.scalars(select(Department).where(Department.level == "street"))}
     rng = random.Random(2026)
     ops = Actor.system("城运中心")
     now = dt.datetime.now(dt.timezone.utc).replace(second=0, microsecond=0)
@@ -76,11 +77,12 @@ def seed_demo(session: Session, actor: Actor, days: int = 30, per_day: int = 12)
             name = rng.choice(list(items))
             grid = rng.choice(grids)
             at = now - dt.timedelta(days=day, hours=rng.randint(0, 12), minutes=rng.randint(0, 59))
+            lon, lat = geo.point_in(streets.get(grid.parent_id, ""), rng) or (None, None)  # in the grid's street
             event, _ = events.event_report(session, actor, {
                 "title": TITLES[name], "channel": rng.choice(["hotline", "hotline", "grid", "app", "video"]),
                 "matter_code": items[name], "area_department_id": grid.id, "address": f"{grid.name}{rng.randint(1, 99)}号",
                 "reporter_name": rng.choice(["张伟", "王芳", "李娜", "刘洋"]), "reporter_phone": f"138{rng.randint(0, 99999999):08d}",
-                "reported_at": at}, now=at)
+                "reported_at": at, "longitude": lon, "latitude": lat}, now=at)
             made += 1
             if event.department_id is None:
                 continue

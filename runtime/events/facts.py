@@ -15,7 +15,9 @@ from tongguan.accounts.models import Department
 from tongguan.db import utcnow
 
 from . import lifecycle
-from .models import Event
+from runtime.flows.models import Flow, FlowVersion
+
+from .models import Event, EventStep
 
 
 
@@ -62,3 +64,41 @@ def events(now: dt.datetime | None = None) -> sa.Subquery:
         .where(Event.merged_into_id.is_(None))
     )
     return stmt.subquery("events")
+
+
+@builtin.dataset("event_steps", "流程环节（每个环节停留一行）")
+def event_steps(now: dt.datetime | None = None) -> sa.Subquery:
+    """Process mining: one row per visit of an event to a flow node, with how long it stayed and
+    whether it overran the node's limit. The slowest steps of a flow are an avg(hours) grouped by
+    flow and node; still-open steps count up to now."""
+    now = now or utcnow()
+    area, parent, grand = aliased(Department), aliased(Department), aliased(Department)
+    dept = aliased(Department)
+    end = sa.func.coalesce(EventStep.left_at, now)
+    boolean = lambda expr: sa.type_coerce(sa.case((expr, sa.true()), else_=sa.false()), sa.Boolean())  # noqa: E731
+    stmt = (
+        sa.select(
+            Event.number.label("number"), Flow.code.label("flow"), Flow.name.label("flow_name"),
+            FlowVersion.version.label("flow_version"), EventStep.node_id.label("node"),
+            EventStep.node_name.label("node_name"), EventStep.kind.label("kind"),
+            Event.matter_code.label("matter_code"), sa.func.coalesce(Matter.name, "").label("matter"),
+            sa.type_coerce(_level_name("district", area, parent, grand), sa.String()).label("district"),
+            sa.type_coerce(_level_name("street", area, parent, grand), sa.String()).label("street"),
+            dept.name.label("department"), EventStep.outcome.label("outcome"),
+            EventStep.entered_at.label("entered_at"), EventStep.left_at.label("left_at"),
+            EventStep.due_at.label("due_at"),
+            boolean(EventStep.left_at.is_(None)).label("is_open"),
+            boolean(sa.and_(EventStep.due_at.is_not(None), end > EventStep.due_at)).label("late"),
+        )
+        .select_from(EventStep)
+        .join(Event, Event.id == EventStep.event_id)
+        .join(FlowVersion, FlowVersion.id == EventStep.flow_version_id)
+        .join(Flow, Flow.id == FlowVersion.flow_id)
+        .outerjoin(Matter, Matter.id == Event.matter_id)
+        .outerjoin(area, area.id == Event.area_department_id)
+        .outerjoin(parent, parent.id == area.parent_id)
+        .outerjoin(grand, grand.id == parent.parent_id)
+        .outerjoin(dept, dept.id == EventStep.department_id)
+        .where(EventStep.kind != "join", Event.merged_into_id.is_(None))
+    )
+    return stmt.subquery("event_steps")

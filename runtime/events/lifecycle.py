@@ -42,7 +42,8 @@ ACTION_NAMES = {
     "report": "上报", "accept": "受理", "dispatch": "分拨", "refuse": "退单", "take": "签收", "transfer": "转办",
     "submit": "提交审核", "approve": "审核通过", "return": "退回", "reopen": "重办", "suspend": "挂起",
     "resume": "恢复", "cancel": "作废", "supervise": "督办", "extend": "延期", "cc": "抄送", "comment": "备注",
-    "merge": "合并", "send": "发送", "jump": "跳转", "step": "进入环节", "flow": "按流程流转", "refusal_upheld": "退单认定有责", "refusal_rejected": "退单不予认可",
+    "merge": "合并", "send": "发送", "jump": "跳转", "step": "进入环节", "flow": "按流程流转",
+    "timer": "定时到期", "step_overdue": "环节超时", "step_due_soon": "环节即将到期", "migrate": "流程迁移", "refusal_upheld": "退单认定有责", "refusal_rejected": "退单不予认可",
 }
 # who does what: the ops center (event.dispatch) or the department the event is at (event.handle)
 OPS_ACTIONS = {"accept", "dispatch", "approve", "reopen", "suspend", "resume", "cancel", "supervise", "extend"}

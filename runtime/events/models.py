@@ -67,6 +67,7 @@ class Event(Versioned, Base):
         UniqueConstraint("external_source", "external_id"),
         Index("ix_event_status_deadline", "status", "deadline_at"),
         Index("ix_event_reported_at", "reported_at"),
+        Index("ix_event_matter_latitude", "matter_id", "latitude"),  # the duplicate search's band of latitude
     )
 
 

@@ -57,6 +57,29 @@ class EventQuery(PageArgs):
     q = fields.Str(validate=validate.Length(max=100))
 
 
+class EventPointsQuery(EventQuery):
+    class Meta:
+        exclude = ("page", "per_page")
+
+
+class EventPointOut(Schema):
+    id = fields.Int()
+    number = fields.Str()
+    title = fields.Str()
+    status = fields.Str()
+    priority = fields.Str()
+    channel = fields.Str()
+    longitude = fields.Float()
+    latitude = fields.Float()
+    department_id = fields.Int(allow_none=True)
+    overdue = fields.Bool()
+
+
+class EventPointsOut(Schema):
+    total = fields.Int(metadata={"description": "how many events matched (points holds at most 5,000)"})
+    points = fields.List(fields.Nested(EventPointOut))
+
+
 class EventOut(Schema):
     id = fields.Int()
     number = fields.Str()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from sqlalchemy import and_ as sa_and
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -22,7 +23,7 @@ from tongguan.errors import Forbidden, ImportRejected, Invalid, NotFound
 from tongguan.pagination import Page, check_version, paginate
 from tongguan.permissions import Actor, action
 
-from . import duplicates, lifecycle, steps
+from . import duplicates, intake, lifecycle, steps
 from .calendar import CITY_TZ
 from .common import calendar, rule_for
 from .common import log as _log
@@ -59,7 +60,26 @@ def masked(event: Event, actor: Actor) -> dict:
 # --- intake -------------------------------------------------------------------------------------
 
 
-def _check_report(session: Session, data: dict, errors: dict, prefix: str = "") -> Matter | None:
+def _matter(session: Session, code: str, memo: dict | None) -> Matter | None:
+    if memo is not None and ("matter", code) in memo:
+        return memo[("matter", code)]
+    found = session.scalar(select(Matter).where(Matter.code == code))
+    if memo is not None:
+        memo[("matter", code)] = found
+    return found
+
+
+def _area_exists(session: Session, department_id: int, memo: dict | None) -> bool:
+    if memo is not None and ("area", department_id) in memo:
+        return memo[("area", department_id)]
+    found = session.get(Department, department_id) is not None
+    if memo is not None:
+        memo[("area", department_id)] = found
+    return found
+
+
+def _check_report(session: Session, data: dict, errors: dict, prefix: str = "",
+                  memo: dict | None = None) -> Matter | None:
     if data.get("channel") not in CHANNELS:
         errors[prefix + "channel"] = [f"渠道须为 {', '.join(CHANNELS)} 之一"]
     if data.get("priority", "normal") not in PRIORITIES:
@@ -68,12 +88,12 @@ def _check_report(session: Session, data: dict, errors: dict, prefix: str = "") 
         errors[prefix + "title"] = ["请填写标题"]
     matter = None
     if data.get("matter_code"):
-        matter = session.scalar(select(Matter).where(Matter.code == data["matter_code"]))
+        matter = _matter(session, data["matter_code"], memo)
         if matter is None:
             errors[prefix + "matter_code"] = [f"事项目录中没有事项 {data['matter_code']}"]
         elif matter.tier != "item":
             errors[prefix + "matter_code"] = [f"事项 {matter.code} 是{matter.tier}，请选择具体事项（细类）"]
-    if data.get("area_department_id") is not None and session.get(Department, data["area_department_id"]) is None:
+    if data.get("area_department_id") is not None and not _area_exists(session, data["area_department_id"], memo):
         errors[prefix + "area_department_id"] = ["区域（区/街道/网格）不存在"]
     for key, low, high in (("longitude", -180, 180), ("latitude", -90, 90)):
         value = data.get(key)
@@ -152,6 +172,15 @@ def _new_event(session: Session, actor: Actor, data: dict, matter: Matter | None
     return event
 
 
+def _bulk_ok(session: Session, data: dict, matter: Matter | None, memo: dict) -> bool:
+    """Whether intake.report_many can make this event: not when it starts on a flow, nor when a
+    duplicate could only be matched by address or grid (the bulk search is by coordinates)."""
+    if matter is not None and steps.version_for(session, matter.id, memo) is not None:
+        return False
+    located = data.get("latitude") is not None and data.get("longitude") is not None
+    return matter is None or located or not (data.get("address") or data.get("area_department_id"))
+
+
 @action("event.report")
 def event_report(session: Session, actor: Actor, data: dict, *, now: dt.datetime | None = None) -> tuple[Event, bool]:
     """Report an event. With an `external_id`, a retry returns the event already made
@@ -165,9 +194,13 @@ def event_report(session: Session, actor: Actor, data: dict, *, now: dt.datetime
     matter = _check_report(session, data, errors)
     if errors:
         raise Invalid("The event is not valid.", errors)
+    memo: dict = {}
     try:
         with session.begin_nested():  # a concurrent retry may win the race for the external id
-            event = _new_event(session, actor, data, matter, source, now)
+            if _bulk_ok(session, data, matter, memo):
+                event = session.get(Event, intake.report_many(session, actor, [(data, matter, source)], now, memo)[0][0])
+            else:
+                event = _new_event(session, actor, data, matter, source, now, memo)
     except IntegrityError:
         found = _existing(session, source, data.get("external_id"))
         if found is None:
@@ -185,10 +218,10 @@ def event_report_batch(session: Session, actor: Actor, items: list[dict], *,
     if len(items) > MAX_BATCH:
         raise Invalid("Too many events in one batch.", {"items": [f"一批最多 {MAX_BATCH} 个事件"]})
     now = now or utcnow()
-    rows, checked = [], []
+    rows, checked, seen_matters = [], [], {}
     for i, data in enumerate(items):
         errors: dict[str, list[str]] = {}
-        matter = _check_report(session, data, errors)
+        matter = _check_report(session, data, errors, memo=seen_matters)
         for field, messages in errors.items():
             rows.extend({"row": i + 1, "field": field, "message": m} for m in messages)
         checked.append(matter)
@@ -200,24 +233,41 @@ def event_report_batch(session: Session, actor: Actor, items: list[dict], *,
         seen.setdefault(key, i)
     if rows:
         raise ImportRejected("Some events are not valid; none was reported.", rows)
-    out, memo = [], {}
+    memo: dict = {}
+    known = {}
+    wanted = [key for key in ids if key[1]]
+    for chunk in range(0, len(wanted), 500):
+        part = wanted[chunk:chunk + 500]
+        for eid, number, src, ext in session.execute(select(
+                Event.id, Event.number, Event.external_source, Event.external_id).where(
+                Event.external_source.in_({s for s, _ in part}), Event.external_id.in_([e for _, e in part]))):
+            known[(src, ext)] = (eid, number)
+    out: list[dict | None] = [None] * len(items)
+    bulk, singles = [], []
     for i, (data, matter) in enumerate(zip(items, checked)):
-        event, created = (_existing(session, ids[i][0], ids[i][1]), False)
-        if event is None:
-            event, created = _new_event(session, actor, data, matter, ids[i][0], now, memo), True
-        out.append({"index": i, "id": event.id, "number": event.number, "created": created})
+        if ids[i] in known:
+            eid, number = known[ids[i]]
+            out[i] = {"index": i, "id": eid, "number": number, "created": False}
+        elif _bulk_ok(session, data, matter, memo):
+            bulk.append(i)
+        else:
+            singles.append(i)
+    made = intake.report_many(session, actor, [(items[i], checked[i], ids[i][0]) for i in bulk], now, memo) \
+        if bulk else []
+    for i, (eid, number) in zip(bulk, made):
+        out[i] = {"index": i, "id": eid, "number": number, "created": True}
+    for i in singles:
+        event = _new_event(session, actor, items[i], checked[i], ids[i][0], now, memo)
+        out[i] = {"index": i, "id": event.id, "number": event.number, "created": True}
     return out
 
 
 # --- reading ------------------------------------------------------------------------------------
 
 
-@action("event.read")
-def event_list(session: Session, actor: Actor, *, status=None, department_id=None, matter_code=None, channel=None,
-               overdue=None, queue=None, q=None, page=1, per_page=50, now: dt.datetime | None = None) -> Page:
-    """Events the actor may see, most urgent first: overdue, then by deadline, then newest."""
-    now = now or utcnow()
-    stmt = select(Event).where(Event.merged_into_id.is_(None))
+def _filtered(stmt, actor: Actor, now: dt.datetime, *, status=None, department_id=None, matter_code=None,
+              channel=None, overdue=None, queue=None, q=None):
+    stmt = stmt.where(Event.merged_into_id.is_(None))
     if not _sees_all(actor):
         mine = select(EventStep.event_id).where(EventStep.left_at.is_(None), EventStep.kind == "task", or_(
             EventStep.department_id == actor.department_id, EventStep.role.in_(sorted(actor.roles) or [""]),
@@ -239,9 +289,39 @@ def event_list(session: Session, actor: Actor, *, status=None, department_id=Non
     if q:
         stmt = stmt.where(or_(Event.title.ilike(f"%{q}%"), Event.number.ilike(f"%{q}%"),
                               Event.address.ilike(f"%{q}%")))
+    return stmt
+
+
+@action("event.read")
+def event_list(session: Session, actor: Actor, *, page=1, per_page=50, now: dt.datetime | None = None,
+               **filters) -> Page:
+    """Events the actor may see, most urgent first: overdue, then by deadline, then newest."""
+    now = now or utcnow()
+    stmt = _filtered(select(Event), actor, now, **filters)
     late = (Event.deadline_at < now) & Event.status.in_(lifecycle.OPEN)
     stmt = stmt.order_by(late.desc(), Event.deadline_at.is_(None), Event.deadline_at, Event.id.desc())
     return paginate(session, stmt, page, per_page)
+
+
+MAX_POINTS = 5000
+
+
+@action("event.read")
+def event_points(session: Session, actor: Actor, *, now: dt.datetime | None = None, **filters) -> dict:
+    """The same events as the list, as points for the map (those with coordinates, newest first,
+    at most MAX_POINTS; `total` says how many matched)."""
+    now = now or utcnow()
+    filters.pop("page", None), filters.pop("per_page", None)
+    located = _filtered(select(Event.id), actor, now, **filters).where(Event.longitude.is_not(None),
+                                                                       Event.latitude.is_not(None))
+    total = session.scalar(select(func.count()).select_from(located.subquery()))
+    late = sa_and(Event.deadline_at < now, Event.status.in_(lifecycle.OPEN))
+    rows = session.execute(_filtered(select(Event.id, Event.number, Event.title, Event.status, Event.priority,
+                                            Event.channel, Event.longitude, Event.latitude, Event.department_id,
+                                            late.label("overdue")), actor, now, **filters)
+                           .where(Event.longitude.is_not(None), Event.latitude.is_not(None))
+                           .order_by(Event.id.desc()).limit(MAX_POINTS)).all()
+    return {"total": total, "points": [dict(r._mapping) | {"overdue": bool(r.overdue)} for r in rows]}
 
 
 @action("event.read")

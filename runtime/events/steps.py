@@ -16,10 +16,11 @@ from sqlalchemy.orm import Session
 
 from runtime.flows.engine import Engine, FlowError, Walk
 from runtime.flows.models import Flow, FlowVersion, MatterFlow
-from tongguan.accounts.models import Department, User
+from tongguan.accounts.models import Department, Role, User
 from tongguan.errors import Invalid, NotFound
 from tongguan.permissions import Actor
 
+from .calendar import CITY_TZ
 from .common import calendar, log, rule_for
 from .models import Event, EventDispatch, EventStep
 
@@ -152,11 +153,14 @@ def _enter(session: Session, event: Event, flow: Engine, node_id: str, base: dic
 
 
 def _who(session: Session, step: EventStep) -> str:
+    if step.kind == "timer":
+        return f"（等待至 {step.due_at.astimezone(CITY_TZ):%m-%d %H:%M}）"
     if step.department_id:
         dept = session.get(Department, step.department_id)
         return f"（{dept.name}）" if dept else ""
     if step.role:
-        return f"（角色 {step.role}）"
+        role = session.scalar(select(Role.name).where(Role.code == step.role))
+        return f"（{role or step.role}）"
     return "（待人工分拨）"
 
 

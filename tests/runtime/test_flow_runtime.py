@@ -287,3 +287,63 @@ def test_steps_debugging_and_simulating_through_the_service(session, flow, peopl
     state = flows.flow_debug(session, people["water"], flow.id, {"facts": {}, "moves": [{"move": "send"}]})
     assert [o["node"] for o in state["open"]] == ["handle"]
     assert flows.flow_simulate(session, people["water"], flow.id, {"count": 50})["count"] == 50
+
+
+def test_the_slowest_steps_of_a_flow_are_data_for_indicators(session, system, flow, people):
+    from runtime.indicators import service as indicators
+    from runtime.services import service as services
+    from runtime.sources import service as sources
+
+    for hours in (2, 10):  # 受理 is quick; 处置 takes a while, once past its limit
+        event = report(session, people)
+        act(session, people["dispatcher"], event, "send", at=NOW + dt.timedelta(hours=1))
+        act(session, people["water"], event, "send", at=NOW + dt.timedelta(hours=1 + hours * 5))
+    session.commit()
+    src = sources.source_create(session, system, {"code": "mining", "name": "流程挖掘", "kind": "builtin",
+                                                  "dataset": "event_steps"}, sources.Policy())
+    svc = services.service_create(session, system, {"code": "steps", "name": "环节", "kind": "table",
+                                                    "source_id": src.id, "definition": {"table": "event_steps"}})
+    indicators.indicator_create(session, system, {
+        "code": "step_hours", "name": "环节平均停留", "service_id": svc.id, "time_field": "entered_at",
+        "formula": "round(avg(hours_between(entered_at, left_at)), 1)", "dimensions": ["flow", "node_name"],
+        "default_window": ""})
+    indicators.indicator_create(session, system, {
+        "code": "step_late", "name": "超时环节数", "service_id": svc.id, "time_field": "entered_at",
+        "formula": "count(where late and not is_open)", "dimensions": ["flow", "node_name"], "default_window": ""})
+    session.commit()
+    out = indicators.indicator_values(session, system, ["step_hours", "step_late"], by=["node_name"],
+                                      use_cache=False)
+    rows = {r["node_name"]: r for r in out["rows"]}
+    assert rows["受理"]["step_hours"] == 1.0 and rows["处置"]["step_hours"] == 30.0
+    assert rows["处置"]["step_late"] == 1  # 50 hours is past 2 working days; 10 is not
+    assert max(rows.values(), key=lambda r: r["step_hours"] or 0)["node_name"] == "处置"
+
+
+def test_map_points_follow_the_list_filters(session, catalog, people):
+    for i, (lon, status) in enumerate(((120.2, None), (120.3, "cancel"), (None, None))):
+        event, _ = events.event_report(session, people["dispatcher"], {
+            "channel": "grid", "title": f"井盖{i}", "matter_code": "010101", "longitude": lon,
+            "latitude": 30.2 if lon else None}, now=NOW)
+        if status:
+            act(session, people["dispatcher"], event, status, comment="误报")
+    everything = events.event_points(session, people["dispatcher"], now=NOW)
+    assert everything["total"] == 2 and {p["longitude"] for p in everything["points"]} == {120.2, 120.3}
+    live = events.event_points(session, people["dispatcher"], status=["dispatched"], now=NOW)
+    assert [p["title"] for p in live["points"]] == ["井盖0"] and live["points"][0]["overdue"] is False
+    assert events.event_points(session, people["street"], now=NOW)["total"] == 0  # not theirs to see
+
+
+def test_a_batch_proposes_duplicates_by_place_and_time(session, catalog, people):
+    near = {"channel": "iot", "title": "积水", "matter_code": "010101", "longitude": 120.2, "latitude": 30.2}
+    out = events.event_report_batch(session, people["dispatcher"], [
+        {**near, "external_id": "a", "source": "sensor"},
+        {**near, "latitude": 30.2005, "external_id": "b", "source": "sensor"},  # 55 m away
+        {**near, "latitude": 30.21, "external_id": "c", "source": "sensor"}], now=NOW)  # 1.1 km away
+    session.expire_all()
+    first, second, far = (session.get(Event, o["id"]) for o in out)
+    assert second.details["possible_duplicates"] == [first.number]
+    assert first.details["possible_duplicates"] == [second.number]
+    assert "possible_duplicates" not in far.details
+    assert first.department_id == catalog["water"].id and first.deadline_at is not None
+    again = events.event_report_batch(session, people["dispatcher"], [{**near, "external_id": "b", "source": "sensor"}])
+    assert again == [{"index": 0, "id": second.id, "number": second.number, "created": False}]

@@ -35,7 +35,27 @@ export interface EventItem {
   reopens: number
   supervised: boolean
   details: Record<string, unknown>
+  flow_version_id: number | null // null: the default lifecycle
+  node_names: string // flow events: the node(s) it is at now
   version: number
+}
+
+/** One step of a flow event (GET /events/<id>/steps); open while left_at is null. */
+export interface EventStep {
+  id: number
+  node_id: string
+  node_name: string
+  kind: 'task' | 'timer' | 'join'
+  department_id: number | null
+  role: string
+  assignee_id: number | null
+  entered_at: string
+  due_at: string | null
+  left_at: string | null
+  outcome: string
+  moves: string[]
+  jump_to: { node: string; name: string }[]
+  mine: boolean
 }
 
 export interface EventCounts {
@@ -133,8 +153,29 @@ export function actionLabel(a: string): string {
     duplicate_suspected: t('疑似重复'),
     due_soon: t('即将超期'),
     overdue: t('已超期'),
+    flow: t('按流程流转'),
+    step: t('进入环节'),
+    send: t('发送'),
+    jump: t('跳转'),
+    timer: t('定时'),
+    step_overdue: t('环节超时'),
+    step_due_soon: t('环节即将到期'),
+    migrate: t('流程迁移'),
   }
   return names[a] ?? a
+}
+
+/** How a flow step was left (event_step.outcome). */
+export function outcomeLabel(o: string): string {
+  const names: Record<string, string> = {
+    send: t('已发送'),
+    return: t('已退回'),
+    jump: t('已跳转'),
+    timer: t('等待结束'),
+    join: t('已汇合'),
+    cancel: t('已作废'),
+  }
+  return names[o] ?? o
 }
 
 export function modeLabel(m: string): string {
@@ -167,6 +208,15 @@ export const DEPARTMENT_ACTIONS = ['refuse', 'take', 'transfer', 'submit', 'retu
 export const NEEDS_REASON = ['refuse', 'return', 'cancel', 'reopen', 'supervise', 'extend', 'comment']
 /** Actions made at once, without a dialog. */
 export const IMMEDIATE = ['accept', 'take', 'resume']
+/** A flow event's moves, in the order their buttons show (each only where the node permits it). */
+export const FLOW_MOVES = ['send', 'return', 'jump', 'transfer', 'cc']
+/** What stays on the event itself when it follows a flow: the ops center's own actions (and 备注);
+ * the nodes make the other moves, step by step. */
+export const FLOW_EVENT_ACTIONS = ['reopen', 'suspend', 'resume', 'cancel', 'supervise', 'extend', 'comment']
+
+/** A task step with nobody yet: the operations center routes it by hand (分拨). */
+export const unrouted = (s: EventStep) =>
+  s.kind === 'task' && !s.left_at && s.department_id === null && !s.role && s.assignee_id === null
 
 export const canDispatch = () => hasPermission('event.dispatch')
 
@@ -177,6 +227,7 @@ export function availableActions(event: EventItem, myDepartmentId: number | null
   return Object.keys(ACTIONS).filter(
     (a) =>
       ACTIONS[a].includes(event.status) &&
+      (!event.flow_version_id || FLOW_EVENT_ACTIONS.includes(a)) &&
       (ops ||
         (mine &&
           DEPARTMENT_ACTIONS.includes(a) &&
