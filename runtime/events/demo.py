@@ -38,30 +38,39 @@ TITLES = {"暴露垃圾": "路边垃圾堆积无人清运", "占道经营": "商
           "流动摊贩": "流动摊贩堵塞路口", "乱张贴小广告": "电线杆乱贴小广告"}
 
 
-def seed_demo(session: Session, actor: Actor, days: int = 30, per_day: int = 12) -> dict:
-    from catalog.matters.models import Matter
+def published_indicators(session: Session, actor: Actor, source: tuple, service: tuple, definitions: list,
+                         time_field: str, dimensions: list[str]) -> None:
+    """A built-in source (code, name, dataset, description), a table service over it (code, name,
+    description), and published indicators [(code, name, unit, formula, definition text)]."""
     from runtime.indicators import service as indicators
     from runtime.services import service as services
     from runtime.sources import service as sources
+
+    code, name, dataset, description = source
+    src = sources.source_create(session, actor, {"code": code, "name": name, "kind": "builtin", "dataset": dataset,
+                                                 "description": description}, sources.Policy())
+    code, name, description = service
+    svc = services.service_create(session, actor, {"code": code, "name": name, "kind": "table", "source_id": src.id,
+                                                   "definition": {"table": dataset}, "description": description})
+    services.service_set_state(session, actor, svc.id, "online")
+    for code, name, unit, formula, text in definitions:
+        ind = indicators.indicator_create(session, actor, {
+            "code": code, "name": name, "unit": unit, "formula": formula, "definition_text": text,
+            "service_id": svc.id, "time_field": time_field, "default_window": "30d", "dimensions": dimensions})
+        indicators.indicator_set_state(session, actor, ind.id, "published")
+
+
+def seed_demo(session: Session, actor: Actor, days: int = 30, per_day: int = 12) -> dict:
+    from catalog.matters.models import Matter
     from runtime.sources.models import DataSource
 
     from . import geo, service as events
 
     if session.scalar(select(DataSource.id).where(DataSource.code == "event_core")) is not None:
         return {"events": 0}
-    src = sources.source_create(session, actor, {"code": "event_core", "name": "事件中心", "kind": "builtin",
-                                                 "dataset": "events",
-                                                 "description": "平台事件中心的事件事实（每个事件一行）"}, sources.Policy())
-    svc = services.service_create(session, actor, {"code": "event_facts", "name": "事件事实", "kind": "table",
-                                                   "source_id": src.id, "definition": {"table": "events"},
-                                                   "description": "事件的区域、部门、时间节点与处置结果"})
-    services.service_set_state(session, actor, svc.id, "online")
-    for code, name, unit, formula, text in EFFICIENCY:
-        ind = indicators.indicator_create(session, actor, {
-            "code": code, "name": name, "unit": unit, "formula": formula, "definition_text": text,
-            "service_id": svc.id, "time_field": "reported_at", "default_window": "30d",
-            "dimensions": ["district", "street", "department", "matter", "channel"]})
-        indicators.indicator_set_state(session, actor, ind.id, "published")
+    published_indicators(session, actor, ("event_core", "事件中心", "events", "平台事件中心的事件事实（每个事件一行）"),
+                         ("event_facts", "事件事实", "事件的区域、部门、时间节点与处置结果"), EFFICIENCY,
+                         "reported_at", ["district", "street", "department", "matter", "channel"])
 
     items = {m.name: m.code for m in session.scalars(select(Matter).where(Matter.name.in_(list(TITLES))))}
     grids = list(session.scalars(select(Department).where(Department.level == "grid").order_by(Department.code)))

@@ -133,20 +133,8 @@ def _run(session, events, steps, ops: Actor, event, at: dt.datetime, now: dt.dat
 
 
 def _mining(session: Session, actor: Actor) -> None:
-    from runtime.indicators import service as indicators
-    from runtime.services import service as services
-    from runtime.sources import service as sources
+    from runtime.events.demo import published_indicators
 
-    src = sources.source_create(session, actor, {"code": "flow_mining", "name": "流程挖掘", "kind": "builtin",
-                                                 "dataset": "event_steps",
-                                                 "description": "事件在流程各环节的停留（每个环节一行）"}, sources.Policy())
-    svc = services.service_create(session, actor, {"code": "flow_step_facts", "name": "流程环节事实", "kind": "table",
-                                                   "source_id": src.id, "definition": {"table": "event_steps"},
-                                                   "description": "流程、环节、部门、停留时长与是否超时"})
-    services.service_set_state(session, actor, svc.id, "online")
-    for code, name, unit, formula, text in MINING:
-        ind = indicators.indicator_create(session, actor, {
-            "code": code, "name": name, "unit": unit, "formula": formula, "definition_text": text,
-            "service_id": svc.id, "time_field": "entered_at", "default_window": "30d",
-            "dimensions": ["flow_name", "node_name", "department", "matter", "district"]})
-        indicators.indicator_set_state(session, actor, ind.id, "published")
+    published_indicators(session, actor, ("flow_mining", "流程挖掘", "event_steps", "事件在流程各环节的停留（每个环节一行）"),
+                         ("flow_step_facts", "流程环节事实", "流程、环节、部门、停留时长与是否超时"), MINING,
+                         "entered_at", ["flow_name", "node_name", "department", "matter", "district"])
