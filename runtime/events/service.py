@@ -233,6 +233,16 @@ def event_report_batch(session: Session, actor: Actor, items: list[dict], *,
         seen.setdefault(key, i)
     if rows:
         raise ImportRejected("Some events are not valid; none was reported.", rows)
+    try:
+        with session.begin_nested():
+            return _write_batch(session, actor, items, checked, ids, now)
+    except IntegrityError:  # a client's retry raced its own first try: the second pass finds those events
+        with session.begin_nested():
+            return _write_batch(session, actor, items, checked, ids, now)
+
+
+def _write_batch(session: Session, actor: Actor, items: list[dict], checked: list, ids: list[tuple],
+                 now: dt.datetime) -> list[dict]:
     memo: dict = {}
     known = {}
     wanted = [key for key in ids if key[1]]
