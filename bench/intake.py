@@ -20,6 +20,7 @@ import http.client
 import json
 import os
 import random
+import signal
 import socket
 import subprocess
 import sys
@@ -55,7 +56,8 @@ def free_port() -> int:
 
 def start_server(env: dict, port: int, workers: int) -> subprocess.Popen:
     proc = subprocess.Popen([TONGGUAN, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers",
-                             str(workers)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                             str(workers)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=True)  # its own process group: stopped whole, workers too
     for _ in range(200):
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
@@ -135,6 +137,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     args = ap.parse_args()
 
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # a timeout's TERM still stops the server
     url = fresh_database()
     env = {**os.environ, "TONGGUAN_DATABASE_URL": url, "TONGGUAN_LOG_LEVEL": "WARNING",
            "TONGGUAN_INSTANCE_PATH": tempfile.mkdtemp(prefix="tg-intake-")}
@@ -157,7 +160,7 @@ def main() -> None:
         batch_s, batch_counts = run_clients(port, token, "/api/v1/events/batch", batches,
                                             max(1, min(args.clients // 2, len(batches))))
     finally:
-        server.terminate()
+        os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
     with engine.connect() as conn:
         rows = dict(conn.execute(sa.text(

@@ -80,6 +80,11 @@ class Blueprint(flask_smorest.Blueprint):
         super().__init__(*args, **kwargs)
         self.public = public
 
+    def arguments(self, schema, *args, **kwargs):
+        # one schema object per operation: given the class, the parser would build one (copying
+        # every field) on each request
+        return super().arguments(schema() if isinstance(schema, type) else schema, *args, **kwargs)
+
     def route(self, rule, *, parameters=None, **options):
         wrapper = super().route(rule, parameters=parameters, **options)
 

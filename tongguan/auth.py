@@ -9,7 +9,7 @@ from flask import current_app, g, request, session
 from flask_wtf.csrf import CSRFProtect
 
 from .accounts.models import User
-from .accounts.service import user_for_token
+from .accounts.service import actor_for_token
 from .db import get_session
 from .errors import Unauthorized
 from .permissions import ANONYMOUS, Actor
@@ -42,12 +42,13 @@ def _load_actor() -> None:
         scheme, _, secret = header.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
             raise Unauthorized("Use 'Authorization: Bearer <token>'.")
-        user = user_for_token(db, secret.strip())
-        if user is None:
+        actor = actor_for_token(db, secret.strip())
+        if actor is None:
             db.rollback()
             raise Unauthorized("The API token is unknown, revoked or expired.")
-        db.commit()
-        g.actor = Actor.for_user(user, via="token")
+        if db.info.pop("token_touched", False):
+            db.commit()  # kept even when the request itself fails and rolls back
+        g.actor = actor
         return
     uid = session.get("uid")
     if uid is not None and request.blueprint not in OWN_CREDENTIALS:

@@ -30,7 +30,9 @@ def main():
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--workers", default=int(os.environ.get("TONGGUAN_WORKERS", 2)), show_default=True, type=int,
               help="gunicorn worker processes")
-def serve(host, port, workers):
+@click.option("--threads", default=int(os.environ.get("TONGGUAN_THREADS", 4)), show_default=True, type=int,
+              help="threads per worker (a slow request does not hold a whole worker)")
+def serve(host, port, workers, threads):
     """Serve the platform with gunicorn (refuses to start if migrations are behind)."""
     from gunicorn.app.base import BaseApplication
 
@@ -42,15 +44,15 @@ def serve(host, port, workers):
         raise click.ClickException(str(exc)) from None
     click.echo(
         f"Tongguan serving on http://{host}:{port}  ·  database {describe_url(app.config['DATABASE_URL'])}"
-        f"  ·  jobs {app.config['JOB_BACKEND']}  ·  workers {workers}"
+        f"  ·  jobs {app.config['JOB_BACKEND']}  ·  workers {workers} × {threads} threads"
     )
 
     class Server(BaseApplication):
         def load_config(self):
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
-            self.cfg.set("worker_class", "gthread")  # a slow request does not hold a whole worker
-            self.cfg.set("threads", 4)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("threads", threads)
             self.cfg.set("accesslog", None)
             self.cfg.set("timeout", 120)
 

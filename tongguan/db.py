@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import time
 from pathlib import Path
 
 from flask import current_app, g
 from sqlalchemy import JSON, DateTime, MetaData, create_engine, event, inspect
+from sqlalchemy import exc as exc_mod
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -88,6 +90,9 @@ def import_models() -> MetaData:
     return Base.metadata
 
 
+IDLE_PING_S = 10
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30})
@@ -104,7 +109,24 @@ def make_engine(url: str) -> Engine:
             dsl.register_sqlite_functions(dbapi_conn)  # round, percentile, date_trunc as the DSL means them
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    engine = create_engine(url, pool_size=10, max_overflow=10)
+
+    # A connection that sat idle may have been cut (a restart, a failover, a firewall): ping it
+    # before use. A busy server's connections are never idle that long, so requests pay no ping.
+    @event.listens_for(engine, "checkin")
+    def _idle_since(_dbapi_conn, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_conn, record, _proxy):
+        if time.monotonic() - record.info.get("idle_since", time.monotonic()) < IDLE_PING_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as exc:  # the pool drops this connection and checks out another
+            raise exc_mod.DisconnectionError() from exc
+
+    return engine
 
 
 def describe_url(url: str) -> str:

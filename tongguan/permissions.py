@@ -87,9 +87,13 @@ class Actor:
 
     @classmethod
     def for_user(cls, user, via: str = "session") -> "Actor":
-        roles = frozenset(r.code for r in user.roles)
+        return cls.with_roles(user.id, user.username, frozenset(r.code for r in user.roles), user.department_id, via)
+
+    @classmethod
+    def with_roles(cls, user_id: int, username: str, roles: frozenset, department_id: int | None,
+                   via: str) -> "Actor":
         perms = frozenset().union(*(ROLE_PERMISSIONS.get(r, frozenset()) for r in roles)) if roles else frozenset()
-        return cls(user.id, user.username, roles, user.department_id, perms, via)
+        return cls(user_id, username, roles, department_id, perms, via)
 
     @classmethod
     def system(cls, name: str = "system") -> "Actor":

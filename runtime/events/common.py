@@ -1,8 +1,15 @@
 """Bookkeeping both the default lifecycle (service.py) and flows (steps.py) need: the working
-calendar, the timeline entry, and the responsibility rule for an event's matter, area and day."""
+calendar, the timeline entry, and the reference answers intake looks up for every event (the
+matter, the area, the flow a matter follows, its responsibility rule; duplicates.py keeps its window here too).
+
+Those answers are kept in the process while the reference data stays as it was: one cheap
+query (the stamp) per request or batch tells whether anything they depend on changed, instead
+of a dozen lookups per event. A memo dict carries the stamp through one request or batch.
+"""
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -13,18 +20,14 @@ from tongguan.errors import Invalid, NotFound
 from tongguan.permissions import Actor
 
 from .calendar import CITY_TZ, WorkCalendar
-from .models import Event, EventAction, WorkCalendarDay
+from .models import DuplicateRule, Event, EventAction, WorkCalendarDay
 
-
-def calendar(session: Session, memo: dict | None = None) -> WorkCalendar:
-    if memo is not None and "calendar" in memo:
-        return memo["calendar"]
-    days = session.execute(select(WorkCalendarDay.day, WorkCalendarDay.kind)).all()
-    cal = WorkCalendar(holidays=frozenset(d for d, k in days if k == "holiday"),
-                       workdays=frozenset(d for d, k in days if k == "workday"))
-    if memo is not None:
-        memo["calendar"] = cal
-    return cal
+class MatterRef(NamedTuple):
+    """What intake needs of a matter; plain values, safe to keep across sessions."""
+    id: int
+    code: str
+    tier: str
+    name: str
 
 
 def log(session: Session, event: Event, act: str, actor: Actor, *, before: str = "", comment: str = "",
@@ -34,45 +37,85 @@ def log(session: Session, event: Event, act: str, actor: Actor, *, before: str =
                             at=at or utcnow(), comment=comment, details=details or {}))
 
 
-_RULES: dict = {"stamp": None}  # responsibility answers, kept while the catalog stays as it was
+_CACHE: dict = {"stamp": None}
+_STAMP: list = []  # the stamp's query, built once: it runs on every report
 
 
 def _stamp(session: Session) -> tuple:
-    """Changes whenever the catalog's answers could: a matter, a rule, its history or a department."""
-    from catalog.matters.models import Matter, MatterChange, ResponsibilityRule
-    from tongguan.accounts.models import Department
+    """Changes whenever a kept answer could: a matter, a rule or its history, a department, a
+    flow or its binding, the working calendar or a duplicate rule."""
+    if not _STAMP:
+        from catalog.matters.models import Matter, MatterChange, ResponsibilityRule
+        from runtime.flows.models import Flow, FlowVersion, MatterFlow
+        from tongguan.accounts.models import Department
 
-    return tuple(session.execute(select(
-        select(func.max(Matter.updated_at)).scalar_subquery(), select(func.count(Matter.id)).scalar_subquery(),
-        select(func.max(ResponsibilityRule.id)).scalar_subquery(),
-        select(func.count(ResponsibilityRule.id)).scalar_subquery(),
-        select(func.max(MatterChange.id)).scalar_subquery(),
-        select(func.max(Department.updated_at)).scalar_subquery(),
-        select(func.count(Department.id)).scalar_subquery())).one())
+        def c(model):  # table columns, not mapped attributes: a Core statement skips the ORM's result handling
+            return model.__table__.c
+
+        m, r, mc, d, f, fv, mf = (c(x) for x in (Matter, ResponsibilityRule, MatterChange, Department, Flow,
+                                                 FlowVersion, MatterFlow))
+        w, du = c(WorkCalendarDay), c(DuplicateRule)
+        _STAMP.append(select(*(select(x).scalar_subquery() for x in (
+            func.max(m.updated_at), func.count(m.id), func.max(r.id), func.count(r.id), func.max(mc.id),
+            func.max(d.updated_at), func.count(d.id), func.max(f.updated_at), func.count(f.id), func.max(fv.id),
+            func.count(mf.matter_id), func.sum(mf.flow_id), func.count(w.day), func.max(w.day), func.min(w.day),
+            func.sum(func.length(w.kind)), func.count(du.matter_id), func.sum(du.distance_m),
+            func.sum(du.window_h)))))
+    return tuple(session.execute(_STAMP[0]).one())
 
 
-def rule_for(session: Session, event, memo: dict | None = None) -> dict:
-    """The responsibility rule for the event (raises NotFound/Invalid with the reason there is
-    none). Answers are kept across requests until the catalog changes; `memo` holds the catalog's
-    stamp for one request or batch, so that it is read once."""
-    if not event.matter_code:
-        raise NotFound("未指定事项")
-    on = event.reported_at.astimezone(CITY_TZ).date()
-    key = (event.matter_code, event.area_department_id, on)
+def kept(session: Session, memo: dict | None, key, make):
+    """The kept answer for `key`, made by `make()` when the reference data changed since; an
+    exception `make` raises is kept and raised again, as the answer it is."""
     memo = {} if memo is None else memo
     if "stamp" not in memo:
         memo["stamp"] = _stamp(session)
-    if _RULES["stamp"] != memo["stamp"] or len(_RULES) > 50_000:
-        _RULES.clear()
-        _RULES["stamp"] = memo["stamp"]
-    found = _RULES.get(key)
-    if found is None:
+    if _CACHE["stamp"] != memo["stamp"] or len(_CACHE) > 50_000:
+        _CACHE.clear()
+        _CACHE["stamp"] = memo["stamp"]
+    try:
+        found = _CACHE[key]
+    except KeyError:
         try:
-            found = responsibility_on(session, Actor.system("dispatch"), event.matter_code,
-                                      event.area_department_id, on)
+            found = make()
         except (NotFound, Invalid) as exc:
             found = exc
-        _RULES[key] = found
+        _CACHE[key] = found
     if isinstance(found, Exception):
         raise found
     return found
+
+
+def calendar(session: Session, memo: dict | None = None) -> WorkCalendar:
+    def make():
+        days = session.execute(select(WorkCalendarDay.day, WorkCalendarDay.kind)).all()
+        return WorkCalendar(holidays=frozenset(d for d, k in days if k == "holiday"),
+                            workdays=frozenset(d for d, k in days if k == "workday"))
+    return kept(session, memo, "calendar", make)
+
+
+def matter_ref(session: Session, code: str, memo: dict | None = None) -> MatterRef | None:
+    from catalog.matters.models import Matter
+
+    def make():
+        row = session.execute(select(Matter.id, Matter.code, Matter.tier, Matter.name)
+                              .where(Matter.code == code)).first()
+        return MatterRef(*row) if row else None
+    return kept(session, memo, ("matter", code), make)
+
+
+def area_exists(session: Session, department_id: int, memo: dict | None = None) -> bool:
+    from tongguan.accounts.models import Department
+
+    return kept(session, memo, ("area", department_id),
+                lambda: session.scalar(select(Department.id).where(Department.id == department_id)) is not None)
+
+
+def rule_for(session: Session, event, memo: dict | None = None) -> dict:
+    """The responsibility rule for the event (raises NotFound/Invalid with the reason there is none)."""
+    if not event.matter_code:
+        raise NotFound("未指定事项")
+    on = event.reported_at.astimezone(CITY_TZ).date()
+    return kept(session, memo, ("rule", event.matter_code, event.area_department_id, on),
+                lambda: responsibility_on(session, Actor.system("dispatch"), event.matter_code,
+                                          event.area_department_id, on))

@@ -12,6 +12,7 @@ import math
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .common import kept
 from .models import DuplicateRule, Event
 
 DEFAULT_DISTANCE_M, DEFAULT_WINDOW_H = 200, 24
@@ -25,9 +26,13 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_M * math.asin(math.sqrt(a))
 
 
-def rule_for(session: Session, matter_id: int | None) -> tuple[int, int]:
-    rule = session.get(DuplicateRule, matter_id) if matter_id else None
-    return (rule.distance_m, rule.window_h) if rule else (DEFAULT_DISTANCE_M, DEFAULT_WINDOW_H)
+def window(session: Session, matter_id: int, memo: dict | None = None) -> tuple[int, int]:
+    """(metres, hours) within which another report of the matter may be the same event."""
+    def make():
+        row = session.execute(select(DuplicateRule.distance_m, DuplicateRule.window_h)
+                              .where(DuplicateRule.matter_id == matter_id)).first()
+        return tuple(row) if row else (DEFAULT_DISTANCE_M, DEFAULT_WINDOW_H)
+    return kept(session, memo, ("duplicate", matter_id), make)
 
 
 def candidates(session: Session, event: Event, limit: int = 10) -> list[dict]:
@@ -35,12 +40,12 @@ def candidates(session: Session, event: Event, limit: int = 10) -> list[dict]:
     [{"event": Event, "distance_m": float | None, "hours_apart": float}]."""
     if event.matter_id is None:
         return []
-    meters, hours = rule_for(session, event.matter_id)
-    window = dt.timedelta(hours=hours)
+    meters, hours = window(session, event.matter_id)
+    span = dt.timedelta(hours=hours)
     stmt = select(Event).where(Event.id != event.id, Event.matter_id == event.matter_id,
                                Event.merged_into_id.is_(None), Event.status != "cancelled",
-                               Event.reported_at >= event.reported_at - window,
-                               Event.reported_at <= event.reported_at + window)
+                               Event.reported_at >= event.reported_at - span,
+                               Event.reported_at <= event.reported_at + span)
     if event.latitude is not None and event.longitude is not None:
         dlat = meters / 111_320
         dlon = meters / (111_320 * max(math.cos(math.radians(event.latitude)), 0.01))

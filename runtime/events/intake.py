@@ -1,129 +1,260 @@
-"""Batch intake in bulk: a batch of sensor or alert events is written with a handful of
-statements instead of a dozen round trips per event. The events, their first timeline entries
-and dispatch decisions are inserted with executemany; possible duplicates for the whole batch come
-from one query. The result is the same as reporting them one by one (service._new_event), which
-still handles events whose matter follows a flow.
+"""Intake on the fast path: events that follow no flow are written with a handful of Core
+statements instead of a dozen ORM round trips per event. The result is the same as reporting
+them one by one (service._new_event), which still handles events whose matter follows a flow.
+
+- One report: nearby reports of the same matter are looked up first; then, on PostgreSQL, one
+  statement takes the id, inserts the event, its first timeline entries and the dispatch
+  decision. No savepoint is needed: the insert skips a (source, external id) already taken
+  (ON CONFLICT DO NOTHING) and the caller answers with the event that holds it.
+- A batch: ids from the sequence, then executemany per table; possible duplicates (within the
+  batch too) come from one query after the insert.
 """
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import uuid
 from types import SimpleNamespace
 
-from sqlalchemy import ARRAY, Float, Integer, and_, bindparam, column, func, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import (ARRAY, Boolean, Float, Integer, String, Text, and_, bindparam, cast, column, false, func,
+                        insert, literal_column, null, select, true, update)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, make_transient_to_detached
 
-from catalog.matters.models import Matter
 from tongguan.db import UTCDateTime
 from tongguan.errors import Invalid, NotFound
 from tongguan.permissions import Actor
 
 from . import duplicates
 from .calendar import CITY_TZ
-from .common import calendar, rule_for
-from .models import DuplicateRule, Event, EventAction, EventDispatch
+from .common import MatterRef, calendar, rule_for
+from .models import Event, EventAction, EventDispatch
 
 PROBE = [("pid", Integer), ("matter_id", Integer), ("lat0", Float), ("lat1", Float), ("lon0", Float), ("lon1", Float),
          ("t0", UTCDateTime), ("t1", UTCDateTime)]
+SEQUENCE = func.nextval(func.pg_get_serial_sequence("event", "id"))
+_EVENTS, _ACTIONS, _DISPATCHES = Event.__table__, EventAction.__table__, EventDispatch.__table__
+# what a freshly inserted row holds in the columns intake leaves to their defaults
+DEFAULTS = {c.key: c.default.arg if c.default is not None and c.default.is_scalar else None for c in _EVENTS.columns}
+
+# Statements are built once: every report runs them, and building one costs more than running it.
+INSERT_MANY, INSERT_ACTIONS, INSERT_DISPATCHES = insert(_EVENTS), insert(_ACTIONS), insert(_DISPATCHES)
+INSERT_ONE = sqlite.insert(_EVENTS).on_conflict_do_nothing(
+    index_elements=["external_source", "external_id"]).returning(_EVENTS.c.id)
+SET_NUMBER = update(_EVENTS).where(_EVENTS.c.id == bindparam("b_id")).values(number=bindparam("b_number"))
+SET_DETAILS = update(_EVENTS).where(_EVENTS.c.id == bindparam("b_id")).values(details=bindparam("b_details"))
+_e = _EVENTS.c  # table columns: Core statements skip the ORM's result handling
+NEAR = (select(_e.id, _e.number, _e.latitude, _e.longitude)
+        .where(_e.matter_id == bindparam("matter_id"), _e.latitude.between(bindparam("lat0"), bindparam("lat1")),
+               _e.longitude.between(bindparam("lon0"), bindparam("lon1")),
+               _e.reported_at.between(bindparam("t0", type_=UTCDateTime), bindparam("t1", type_=UTCDateTime)),
+               _e.id != bindparam("pid"), _e.merged_into_id.is_(None), _e.status != "cancelled")
+        .order_by(_e.id))
+TIMELINE = [("action", String()), ("from_status", String()), ("to_status", String()), ("department_id", Integer()),
+            ("comment", Text()), ("details", Text())]
 
 
-def _action(event_id: int, act: str, actor: Actor, at: dt.datetime, before: str, after: str, department_id,
+# what every new event holds, written as constants: the driver keeps its parsed form of a statement
+# only while it is short (psycopg: 4,096 characters, 50 parameters)
+FIXED = {"status_before": literal_column("''"), "assignee_id": null(), "returns": literal_column("0"),
+         "refusals": literal_column("0"), "refusals_upheld": literal_column("0"), "reopens": literal_column("0"),
+         "supervised": false(), "handled_at": null(), "closed_at": null(), "merged_into_id": null(),
+         "flow_version_id": null(), "node_names": literal_column("''"), "version": literal_column("1")}
+
+
+def _write_one_statement():
+    """PostgreSQL: WITH new id, the event (unless its external id is taken), its timeline
+    entries (arrays, one per column) and its dispatch decision (when it has one), in one go."""
+    at, actor_id = bindparam("at", type_=UTCDateTime), bindparam("actor_id", type_=Integer)
+    new = select(SEQUENCE.label("id")).cte("new_id")
+    digits = cast(new.c.id, Text)
+    values = {"id": new.c.id, "number": bindparam("number_prefix", type_=String) + func.lpad(
+                  digits, func.greatest(6, func.length(digits)), "0"),
+              **FIXED, "accepted_at": at, "created_at": at, "updated_at": at}
+    values.update({c.key: bindparam(c.key, type_=c.type) for c in _EVENTS.columns if c.key not in values})
+    event = (postgresql.insert(_EVENTS).from_select(list(values), select(*values.values()))
+             .on_conflict_do_nothing(index_elements=["external_source", "external_id"])
+             .returning(_EVENTS.c.id, _EVENTS.c.number).cte("made"))
+    entries = func.unnest(*(bindparam(f"a_{n}", type_=ARRAY(t)) for n, t in TIMELINE)).table_valued(
+        *(column(n, t) for n, t in TIMELINE)).render_derived(name="entry")
+    timeline = insert(_ACTIONS).from_select(
+        [n for n, _ in TIMELINE] + ["event_id", "actor_id", "actor_name", "at"],
+        select(*(entries.c[n] for n, _ in TIMELINE[:-1]), cast(entries.c.details, postgresql.JSONB), event.c.id,
+               actor_id, bindparam("actor_name", type_=String), at).select_from(event).join(entries, true())
+    ).cte("timeline")
+    dispatch = insert(_DISPATCHES).from_select(
+        ["event_id", "department_id", "mode", "reason", "at", "actor_id", "refusal_reason"],
+        select(event.c.id, bindparam("department_id", type_=Integer), literal_column("'auto'"),
+               bindparam("d_reason", type_=Text), at, actor_id, literal_column("''")).where(
+            bindparam("d_dispatch", type_=Boolean))).cte("dispatch")
+    return select(event.c.id, event.c.number).add_cte(timeline, dispatch)
+
+
+WRITE_ONE = _write_one_statement()
+
+
+
+def _action(event_id: int | None, act: str, actor: Actor, at: dt.datetime, before: str, after: str, department_id,
             comment: str = "", details: dict | None = None) -> dict:
     return {"event_id": event_id, "action": act, "from_status": before, "to_status": after, "actor_id": actor.id,
             "actor_name": actor.username, "department_id": department_id, "at": at, "comment": comment,
             "details": details or {}}
 
 
-def report_many(session: Session, actor: Actor, items: list[tuple[dict, Matter | None, str]], now: dt.datetime,
+def _number(row: dict, event_id: int) -> str:
+    return f"{_prefix(row)}{event_id:06d}"
+
+
+def _prefix(row: dict) -> str:
+    return f"SJ{row['reported_at'].astimezone(CITY_TZ):%Y%m%d}-"
+
+
+def _plan(session: Session, actor: Actor, data: dict, matter: MatterRef | None, source: str, now: dt.datetime,
+          memo: dict) -> tuple[dict, tuple]:
+    """The event's row and its dispatch plan (rule or None, and why there is none)."""
+    reported = data.get("reported_at") or now
+    rule, why = None, "未指定事项，进入人工分拨队列"
+    if matter is not None:
+        probe = SimpleNamespace(matter_code=matter.code, reported_at=reported,
+                                area_department_id=data.get("area_department_id"))
+        try:
+            rule = rule_for(session, probe, memo)
+        except (NotFound, Invalid) as exc:
+            why = f"无适用权责（{exc.detail}），进入人工分拨队列"
+    deadline = calendar(session, memo).deadline(reported, rule["time_limit"], rule["time_unit"]) if rule else None
+    row = {
+        "number": "~" + uuid.uuid4().hex[:30], "title": data["title"].strip(),
+        "description": data.get("description", ""), "channel": data["channel"],
+        "priority": data.get("priority", "normal"), "status": "dispatched" if rule else "accepted",
+        "status_before": "", "matter_id": matter.id if matter else None,
+        "matter_code": matter.code if matter else "", "area_department_id": data.get("area_department_id"),
+        "address": data.get("address", ""), "longitude": data.get("longitude"), "latitude": data.get("latitude"),
+        "reporter_name": data.get("reporter_name", ""), "reporter_phone": data.get("reporter_phone", ""),
+        "external_source": source, "external_id": data.get("external_id") or None,
+        "department_id": rule["department_id"] if rule else None, "assignee_id": None,
+        "dispatch_mode": "auto" if rule else "", "time_limit": rule["time_limit"] if rule else None,
+        "time_unit": rule["time_unit"] if rule else "", "deadline_at": deadline, "reported_at": reported,
+        "accepted_at": now, "dispatched_at": now if rule else None, "first_dispatched_at": now if rule else None,
+        "details": data.get("details") or {}, "created_by": actor.id, "node_names": "", "version": 1,
+        "created_at": now, "updated_at": now}
+    return row, (rule, why)
+
+
+def _entries(event_id: int | None, row: dict, plan: tuple, actor: Actor, now: dt.datetime) -> tuple[list, dict | None]:
+    """Report, accept, then dispatch or queue: the first timeline entries, and the dispatch decision."""
+    rule, why = plan
+    actions = [_action(event_id, "report", actor, now, "", "reported", None, row["description"][:500],
+                       {"channel": row["channel"]}),
+               _action(event_id, "accept", actor, now, "reported", "accepted", None, "自动受理")]
+    if rule is None:
+        actions.append(_action(event_id, "queue", actor, now, "accepted", "accepted", None, why))
+        return actions, None
+    area = "全市" if rule["area_department_id"] is None else f"区域 {rule['area_department_id']}"
+    reason = (f"按权责清单：事项 {rule['matter']}（{rule['name']}）在{area}由 {rule['department_name']} 处置，"
+              f"时限 {rule['time_limit']} {'个工作日' if rule['time_unit'] == 'working_days' else '小时'}")
+    actions.append(_action(event_id, "dispatch", actor, now, "accepted", "dispatched", rule["department_id"],
+                           reason, {"mode": "auto", "department_id": rule["department_id"]}))
+    return actions, {"event_id": event_id, "department_id": rule["department_id"], "mode": "auto", "reason": reason,
+                     "at": now, "actor_id": actor.id, "refusal_reason": ""}
+
+
+def _suspicion(event_id: int | None, row: dict, others: list[tuple[int, str]], actor: Actor, now: dt.datetime) -> dict:
+    """Note the possible duplicates in the row's details; the timeline entry that says so."""
+    row["details"] = {**row["details"], "possible_duplicates": [n for _, n in others]}
+    return _action(event_id, "duplicate_suspected", actor, now, row["status"], row["status"], row["department_id"],
+                   "疑似重复上报：" + "、".join(n for _, n in others), {"events": [i for i, _ in others]})
+
+
+def report_one(session: Session, actor: Actor, data: dict, matter: MatterRef | None, source: str,
+               now: dt.datetime, memo: dict) -> Event | None:
+    """Insert one new event that follows no flow; None when its (source, external id) is taken."""
+    row, plan = _plan(session, actor, data, matter, source, now, memo)
+    others = _near(session, [(0, row)], memo).get(0)  # nothing is inserted yet: id 0 is no event's
+    actions, dispatch = _entries(None, row, plan, actor, now)
+    if others:
+        actions.append(_suspicion(None, row, others, actor, now))
+    if session.get_bind().dialect.name == "postgresql":
+        made = session.execute(WRITE_ONE, {
+            **DEFAULTS, **row, "number_prefix": _prefix(row), "at": now, "actor_id": actor.id,
+            "actor_name": actor.username, "d_dispatch": dispatch is not None,
+            "d_reason": dispatch and dispatch["reason"],
+            **{f"a_{n}": [a[n] if n != "details" else json.dumps(a[n], ensure_ascii=False) for a in actions]
+               for n, _ in TIMELINE}}).first()
+        if made is None:
+            return None
+        row["id"], row["number"] = made
+    else:
+        row["id"] = session.scalar(INSERT_ONE, row)
+        if row["id"] is None:
+            return None
+        row["number"] = _number(row, row["id"])
+        session.execute(SET_NUMBER, {"b_id": row["id"], "b_number": row["number"]})
+        session.execute(INSERT_ACTIONS, [{**a, "event_id": row["id"]} for a in actions])
+        if dispatch:
+            session.execute(INSERT_DISPATCHES, {**dispatch, "event_id": row["id"]})
+    # the row as written, handed to the session as if loaded: no query to read it back
+    event = Event(**{**DEFAULTS, **row})
+    make_transient_to_detached(event)
+    session.add(event)
+    return event
+
+
+def report_many(session: Session, actor: Actor, items: list[tuple[dict, MatterRef | None, str]], now: dt.datetime,
                 memo: dict) -> list[tuple[int, str]]:
     """Insert new events (data, matter, source) that follow no flow; returns (id, number) in order."""
     rows, plans = [], []
     for data, matter, source in items:
-        reported = data.get("reported_at") or now
-        probe = SimpleNamespace(matter_code=matter.code if matter else "", reported_at=reported,
-                                area_department_id=data.get("area_department_id"))
-        rule, why = None, "未指定事项，进入人工分拨队列"
-        if matter is not None:
-            try:
-                rule = rule_for(session, probe, memo)
-            except (NotFound, Invalid) as exc:
-                why = f"无适用权责（{exc.detail}），进入人工分拨队列"
-        deadline = calendar(session, memo).deadline(reported, rule["time_limit"], rule["time_unit"]) if rule else None
-        rows.append({
-            "number": "~" + uuid.uuid4().hex[:30], "title": data["title"].strip(),
-            "description": data.get("description", ""), "channel": data["channel"],
-            "priority": data.get("priority", "normal"), "status": "dispatched" if rule else "accepted",
-            "status_before": "", "matter_id": matter.id if matter else None,
-            "matter_code": matter.code if matter else "", "area_department_id": data.get("area_department_id"),
-            "address": data.get("address", ""), "longitude": data.get("longitude"), "latitude": data.get("latitude"),
-            "reporter_name": data.get("reporter_name", ""), "reporter_phone": data.get("reporter_phone", ""),
-            "external_source": source, "external_id": data.get("external_id") or None,
-            "department_id": rule["department_id"] if rule else None, "assignee_id": None,
-            "dispatch_mode": "auto" if rule else "", "time_limit": rule["time_limit"] if rule else None,
-            "time_unit": rule["time_unit"] if rule else "", "deadline_at": deadline, "reported_at": reported,
-            "accepted_at": now, "dispatched_at": now if rule else None, "first_dispatched_at": now if rule else None,
-            "details": data.get("details") or {}, "created_by": actor.id, "node_names": "", "version": 1,
-            "created_at": now, "updated_at": now})
-        plans.append((rule, why))
-    table = Event.__table__  # Core, not the ORM's bulk paths: no version checks for rows just made
+        row, plan = _plan(session, actor, data, matter, source, now, memo)
+        rows.append(row)
+        plans.append(plan)
+    # Core, not the ORM's bulk paths: no version checks for rows just made
     if session.get_bind().dialect.name == "postgresql":
         # ids first, from the sequence: numbers are then known and the rows go in by plain executemany
-        ids = list(session.scalars(select(func.nextval(func.pg_get_serial_sequence("event", "id")))
-                                   .select_from(func.generate_series(1, len(rows)))))
-        numbers = [f"SJ{r['reported_at'].astimezone(CITY_TZ):%Y%m%d}-{i:06d}" for r, i in zip(rows, ids)]
-        for r, i, n in zip(rows, ids, numbers):
-            r["id"], r["number"] = i, n
-        session.execute(insert(table), rows)
+        ids = list(session.scalars(select(SEQUENCE).select_from(func.generate_series(1, len(rows)))))
+        for r, i in zip(rows, ids):
+            r["id"], r["number"] = i, _number(r, i)
+        session.execute(INSERT_MANY, rows)
     else:
-        ids = list(session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows))
-        numbers = [f"SJ{r['reported_at'].astimezone(CITY_TZ):%Y%m%d}-{i:06d}" for r, i in zip(rows, ids)]
-        session.execute(update(table).where(table.c.id == bindparam("b_id")).values(number=bindparam("b_number")),
-                        [{"b_id": i, "b_number": n} for i, n in zip(ids, numbers)])
+        ids = list(session.scalars(INSERT_MANY.returning(_EVENTS.c.id, sort_by_parameter_order=True), rows))
+        for r, i in zip(rows, ids):
+            r["id"], r["number"] = i, _number(r, i)
+        session.execute(SET_NUMBER, [{"b_id": r["id"], "b_number": r["number"]} for r in rows])
     actions, dispatches = [], []
-    for event_id, row, (rule, why) in zip(ids, rows, plans):
-        actions.append(_action(event_id, "report", actor, now, "", "reported", None, row["description"][:500],
-                               {"channel": row["channel"]}))
-        actions.append(_action(event_id, "accept", actor, now, "reported", "accepted", None, "自动受理"))
-        if rule is None:
-            actions.append(_action(event_id, "queue", actor, now, "accepted", "accepted", None, why))
-            continue
-        area = "全市" if rule["area_department_id"] is None else f"区域 {rule['area_department_id']}"
-        reason = (f"按权责清单：事项 {rule['matter']}（{rule['name']}）在{area}由 {rule['department_name']} 处置，"
-                  f"时限 {rule['time_limit']} {'个工作日' if rule['time_unit'] == 'working_days' else '小时'}")
-        dispatches.append({"event_id": event_id, "department_id": rule["department_id"], "mode": "auto",
-                           "reason": reason, "at": now, "actor_id": actor.id, "refusal_reason": ""})
-        actions.append(_action(event_id, "dispatch", actor, now, "accepted", "dispatched", rule["department_id"],
-                               reason, {"mode": "auto", "department_id": rule["department_id"]}))
-    session.execute(insert(EventAction.__table__), actions)
+    for row, plan in zip(rows, plans):
+        entries, dispatch = _entries(row["id"], row, plan, actor, now)
+        actions.extend(entries)
+        if dispatch:
+            dispatches.append(dispatch)
+    session.execute(INSERT_ACTIONS, actions)
     if dispatches:
-        session.execute(insert(EventDispatch.__table__), dispatches)
-    _suspect_duplicates(session, actor, ids, numbers, rows, now)
-    return list(zip(ids, numbers))
+        session.execute(INSERT_DISPATCHES, dispatches)
+    near = _near(session, list(zip(ids, rows)), memo)  # after the insert: a batch's own events count
+    if near:
+        by_id = dict(zip(ids, rows))
+        suspicions = [_suspicion(pid, by_id[pid], others, actor, now) for pid, others in near.items()]
+        session.execute(SET_DETAILS, [{"b_id": pid, "b_details": by_id[pid]["details"]} for pid in near])
+        session.execute(INSERT_ACTIONS, suspicions)
+    return [(r["id"], r["number"]) for r in rows]
 
 
-def _suspect_duplicates(session: Session, actor: Actor, ids: list[int], numbers: list[str], rows: list[dict],
-                        now: dt.datetime) -> None:
-    """One query for the whole batch: each located event against unmerged events of its matter
-    inside its bounding box and time window; then the great-circle distance."""
-    located = [(i, r) for i, r in zip(ids, rows) if r["matter_id"] and r["latitude"] is not None
-               and r["longitude"] is not None]
+def _near(session: Session, rows: list[tuple[int, dict]], memo: dict) -> dict[int, list[tuple[int, str]]]:
+    """For each located row, up to five unmerged events of its matter inside its bounding box and
+    time window, then within its great-circle distance: {id: [(other id, number)]}. One query
+    for many rows."""
+    located = [(i, r) for i, r in rows if r["matter_id"] and r["latitude"] is not None and r["longitude"] is not None]
     if not located:
-        return
-    matter_ids = sorted({r["matter_id"] for _, r in located})
-    rules = {m: (d, w) for m, d, w in session.execute(select(
-        DuplicateRule.matter_id, DuplicateRule.distance_m, DuplicateRule.window_h).where(
-        DuplicateRule.matter_id.in_(matter_ids)))}
+        return {}
+    rules = {m: duplicates.window(session, m, memo) for m in {r["matter_id"] for _, r in located}}
     probes = []
     for event_id, r in located:
-        meters, hours = rules.get(r["matter_id"], (duplicates.DEFAULT_DISTANCE_M, duplicates.DEFAULT_WINDOW_H))
+        meters, hours = rules[r["matter_id"]]
         dlat = meters / 111_320
         dlon = meters / (111_320 * max(math.cos(math.radians(r["latitude"])), 0.01))
-        window = dt.timedelta(hours=hours)
+        span = dt.timedelta(hours=hours)
         probes.append((event_id, r["matter_id"], r["latitude"] - dlat, r["latitude"] + dlat,
-                       r["longitude"] - dlon, r["longitude"] + dlon, r["reported_at"] - window,
-                       r["reported_at"] + window))
-    if session.get_bind().dialect.name == "postgresql":
+                       r["longitude"] - dlon, r["longitude"] + dlon, r["reported_at"] - span, r["reported_at"] + span))
+    if len(probes) > 1 and session.get_bind().dialect.name == "postgresql":
         # eight arrays, one parameter each: a VALUES list of a thousand rows costs more to compile than to run
         arrays = [bindparam(f"p_{n}", list(col), type_=ARRAY(t())) for (n, t), col in zip(PROBE, zip(*probes))]
         probe = func.unnest(*arrays).table_valued(*[column(n, t()) for n, t in PROBE]).render_derived(name="probe")
@@ -135,30 +266,15 @@ def _suspect_duplicates(session: Session, actor: Actor, ids: list[int], numbers:
                               Event.reported_at.between(probe.c.t0, probe.c.t1), Event.id != probe.c.pid))
             .where(Event.merged_into_id.is_(None), Event.status != "cancelled")
             .order_by(probe.c.pid, Event.id)).all()
-    else:  # the embedded database is in-process: a query per event costs no round trip
+    else:  # one event, or the in-process embedded database: a plain query per event
         found = []
-        for pid, matter_id, lat0, lat1, lon0, lon1, t0, t1 in probes:
-            found.extend((pid, *row) for row in session.execute(
-                select(Event.id, Event.number, Event.latitude, Event.longitude).where(
-                    Event.matter_id == matter_id, Event.latitude.between(lat0, lat1),
-                    Event.longitude.between(lon0, lon1), Event.reported_at.between(t0, t1), Event.id != pid,
-                    Event.merged_into_id.is_(None), Event.status != "cancelled").order_by(Event.id)))
-    by_id = {i: r for i, r in located}
+        for p in probes:
+            found.extend((p[0], *row) for row in session.execute(NEAR, dict(zip((n for n, _ in PROBE), p))))
+    by_id = dict(located)
     near: dict[int, list[tuple[int, str]]] = {}
     for pid, other_id, number, lat, lon in found:
         r = by_id[pid]
-        meters = rules.get(r["matter_id"], (duplicates.DEFAULT_DISTANCE_M,))[0]
-        if duplicates.distance_m(r["latitude"], r["longitude"], lat, lon) <= meters and len(near.get(pid, ())) < 5:
+        if duplicates.distance_m(r["latitude"], r["longitude"], lat, lon) <= rules[r["matter_id"]][0] \
+                and len(near.get(pid, ())) < 5:
             near.setdefault(pid, []).append((other_id, number))
-    if not near:
-        return
-    table = Event.__table__
-    session.execute(update(table).where(table.c.id == bindparam("b_id")).values(details=bindparam("b_details")),
-                    [{"b_id": pid, "b_details": {**by_id[pid]["details"],
-                                                 "possible_duplicates": [n for _, n in others]}}
-                     for pid, others in near.items()])
-    session.execute(insert(EventAction.__table__), [
-        _action(pid, "duplicate_suspected", actor, now, by_id[pid]["status"], by_id[pid]["status"],
-                by_id[pid]["department_id"], "疑似重复上报：" + "、".join(n for _, n in others),
-                {"events": [i for i, _ in others]})
-        for pid, others in near.items()])
+    return near

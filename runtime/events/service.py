@@ -15,7 +15,6 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from catalog.matters.models import Matter
 from catalog.tags.masking import mask_name, mask_phone
 from tongguan.accounts.models import Department
 from tongguan.db import utcnow
@@ -25,7 +24,7 @@ from tongguan.permissions import Actor, action
 
 from . import duplicates, intake, lifecycle, steps
 from .calendar import CITY_TZ
-from .common import calendar, rule_for
+from .common import MatterRef, area_exists, calendar, matter_ref, rule_for
 from .common import log as _log
 from .models import CHANNELS, PRIORITIES, Event, EventAction, EventDispatch, EventStep
 
@@ -60,26 +59,7 @@ def masked(event: Event, actor: Actor) -> dict:
 # --- intake -------------------------------------------------------------------------------------
 
 
-def _matter(session: Session, code: str, memo: dict | None) -> Matter | None:
-    if memo is not None and ("matter", code) in memo:
-        return memo[("matter", code)]
-    found = session.scalar(select(Matter).where(Matter.code == code))
-    if memo is not None:
-        memo[("matter", code)] = found
-    return found
-
-
-def _area_exists(session: Session, department_id: int, memo: dict | None) -> bool:
-    if memo is not None and ("area", department_id) in memo:
-        return memo[("area", department_id)]
-    found = session.get(Department, department_id) is not None
-    if memo is not None:
-        memo[("area", department_id)] = found
-    return found
-
-
-def _check_report(session: Session, data: dict, errors: dict, prefix: str = "",
-                  memo: dict | None = None) -> Matter | None:
+def _check_report(session: Session, data: dict, errors: dict, memo: dict, prefix: str = "") -> MatterRef | None:
     if data.get("channel") not in CHANNELS:
         errors[prefix + "channel"] = [f"渠道须为 {', '.join(CHANNELS)} 之一"]
     if data.get("priority", "normal") not in PRIORITIES:
@@ -88,12 +68,12 @@ def _check_report(session: Session, data: dict, errors: dict, prefix: str = "",
         errors[prefix + "title"] = ["请填写标题"]
     matter = None
     if data.get("matter_code"):
-        matter = _matter(session, data["matter_code"], memo)
+        matter = matter_ref(session, data["matter_code"], memo)
         if matter is None:
             errors[prefix + "matter_code"] = [f"事项目录中没有事项 {data['matter_code']}"]
         elif matter.tier != "item":
             errors[prefix + "matter_code"] = [f"事项 {matter.code} 是{matter.tier}，请选择具体事项（细类）"]
-    if data.get("area_department_id") is not None and not _area_exists(session, data["area_department_id"], memo):
+    if data.get("area_department_id") is not None and not area_exists(session, data["area_department_id"], memo):
         errors[prefix + "area_department_id"] = ["区域（区/街道/网格）不存在"]
     for key, low, high in (("longitude", -180, 180), ("latitude", -90, 90)):
         value = data.get(key)
@@ -139,7 +119,7 @@ def _move_to_department(session: Session, event: Event, actor: Actor, department
          comment=reason, details={"mode": mode, "department_id": department_id})
 
 
-def _new_event(session: Session, actor: Actor, data: dict, matter: Matter | None, source: str,
+def _new_event(session: Session, actor: Actor, data: dict, matter: MatterRef | None, source: str,
                now: dt.datetime, memo: dict | None = None) -> Event:
     event = Event(number="~" + uuid.uuid4().hex[:30], title=data["title"].strip(),
                   description=data.get("description", ""), channel=data["channel"],
@@ -172,7 +152,7 @@ def _new_event(session: Session, actor: Actor, data: dict, matter: Matter | None
     return event
 
 
-def _bulk_ok(session: Session, data: dict, matter: Matter | None, memo: dict) -> bool:
+def _bulk_ok(session: Session, data: dict, matter: MatterRef | None, memo: dict) -> bool:
     """Whether intake.report_many can make this event: not when it starts on a flow, nor when a
     duplicate could only be matched by address or grid (the bulk search is by coordinates)."""
     if matter is not None and steps.version_for(session, matter.id, memo) is not None:
@@ -187,20 +167,23 @@ def event_report(session: Session, actor: Actor, data: dict, *, now: dt.datetime
     (created=False) instead of making another. Returns (event, created)."""
     now = now or utcnow()
     source = data.get("source") or f"user:{actor.username}"
+    memo: dict = {}
+    errors: dict[str, list[str]] = {}
+    matter = _check_report(session, data, errors, memo)
+    if errors:
+        found = _existing(session, source, data.get("external_id"))  # a retry of what was taken before
+        if found is not None:
+            return found, False
+        raise Invalid("The event is not valid.", errors)
+    if _bulk_ok(session, data, matter, memo):
+        event = intake.report_one(session, actor, data, matter, source, now, memo)
+        return (event, True) if event is not None else (_existing(session, source, data["external_id"]), False)
     found = _existing(session, source, data.get("external_id"))
     if found is not None:
         return found, False
-    errors: dict[str, list[str]] = {}
-    matter = _check_report(session, data, errors)
-    if errors:
-        raise Invalid("The event is not valid.", errors)
-    memo: dict = {}
     try:
         with session.begin_nested():  # a concurrent retry may win the race for the external id
-            if _bulk_ok(session, data, matter, memo):
-                event = session.get(Event, intake.report_many(session, actor, [(data, matter, source)], now, memo)[0][0])
-            else:
-                event = _new_event(session, actor, data, matter, source, now, memo)
+            event = _new_event(session, actor, data, matter, source, now, memo)
     except IntegrityError:
         found = _existing(session, source, data.get("external_id"))
         if found is None:
@@ -218,10 +201,10 @@ def event_report_batch(session: Session, actor: Actor, items: list[dict], *,
     if len(items) > MAX_BATCH:
         raise Invalid("Too many events in one batch.", {"items": [f"一批最多 {MAX_BATCH} 个事件"]})
     now = now or utcnow()
-    rows, checked, seen_matters = [], [], {}
+    rows, checked, memo = [], [], {}
     for i, data in enumerate(items):
         errors: dict[str, list[str]] = {}
-        matter = _check_report(session, data, errors, memo=seen_matters)
+        matter = _check_report(session, data, errors, memo)
         for field, messages in errors.items():
             rows.extend({"row": i + 1, "field": field, "message": m} for m in messages)
         checked.append(matter)
@@ -235,15 +218,14 @@ def event_report_batch(session: Session, actor: Actor, items: list[dict], *,
         raise ImportRejected("Some events are not valid; none was reported.", rows)
     try:
         with session.begin_nested():
-            return _write_batch(session, actor, items, checked, ids, now)
+            return _write_batch(session, actor, items, checked, ids, now, memo)
     except IntegrityError:  # a client's retry raced its own first try: the second pass finds those events
         with session.begin_nested():
-            return _write_batch(session, actor, items, checked, ids, now)
+            return _write_batch(session, actor, items, checked, ids, now, memo)
 
 
 def _write_batch(session: Session, actor: Actor, items: list[dict], checked: list, ids: list[tuple],
-                 now: dt.datetime) -> list[dict]:
-    memo: dict = {}
+                 now: dt.datetime, memo: dict) -> list[dict]:
     known = {}
     wanted = [key for key in ids if key[1]]
     for chunk in range(0, len(wanted), 500):

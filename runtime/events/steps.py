@@ -21,7 +21,7 @@ from tongguan.errors import Invalid, NotFound
 from tongguan.permissions import Actor
 
 from .calendar import CITY_TZ
-from .common import calendar, log, rule_for
+from .common import calendar, kept, log, rule_for
 from .models import Event, EventDispatch, EventStep
 
 # the moves of a flow event; the ops center's own actions (suspend, cancel, ...) stay as they are
@@ -42,15 +42,10 @@ def version_for(session: Session, matter_id: int | None, memo: dict | None = Non
     """The published version a new event of the matter starts on (None: the default lifecycle)."""
     if matter_id is None:
         return None
-    key = ("flow", matter_id)
-    if memo is not None and key in memo:
-        return memo[key]
-    found = session.scalar(select(FlowVersion.id).join(Flow, Flow.id == FlowVersion.flow_id)
-                           .join(MatterFlow, MatterFlow.flow_id == Flow.id)
-                           .where(MatterFlow.matter_id == matter_id, FlowVersion.version == Flow.published_version))
-    if memo is not None:
-        memo[key] = found
-    return found
+    return kept(session, memo, ("flow", matter_id), lambda: session.scalar(
+        select(FlowVersion.id).join(Flow, Flow.id == FlowVersion.flow_id)
+        .join(MatterFlow, MatterFlow.flow_id == Flow.id)
+        .where(MatterFlow.matter_id == matter_id, FlowVersion.version == Flow.published_version)))
 
 
 def facts(session: Session, event: Event) -> dict:

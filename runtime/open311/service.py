@@ -18,7 +18,7 @@ from runtime.events import service as events
 from runtime.events.lifecycle import OPEN
 from runtime.events.models import Event, EventAction
 from tongguan.accounts.models import Department
-from tongguan.accounts.service import user_for_token
+from tongguan.accounts.service import actor_for_token
 from tongguan.errors import Invalid
 from tongguan.permissions import Actor, action
 
@@ -97,10 +97,9 @@ def open311_service_list(session: Session, actor: Actor) -> list[Open311Service]
 
 
 def _actor_for(session: Session, api_key: str | None) -> Actor:
-    user = user_for_token(session, api_key) if api_key else None
-    if user is None:
+    actor = actor_for_token(session, api_key) if api_key else None
+    if actor is None:
         raise Open311Error(403, "api_key is missing or not valid")
-    actor = Actor.for_user(user, via="token")
     if not actor.can("event.report"):
         raise Open311Error(403, "this api_key may not submit requests")
     return actor

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..db import utcnow
 from ..errors import Forbidden, Invalid, NotFound, TooManyRequests, Unauthorized
 from ..pagination import Page, check_version, paginate
 from ..permissions import ROLE_PERMISSIONS, ROLES, Actor, action
-from .models import DEPARTMENT_LEVELS, ApiToken, Department, LoginFailure, Role, User
+from .models import DEPARTMENT_LEVELS, ApiToken, Department, LoginFailure, Role, User, user_role
 from .passwords import hash_password, new_token, token_digest, verify_password
 
 # --- departments -------------------------------------------------------------------
@@ -294,19 +294,33 @@ def login(session: Session, username: str, password: str, *, ip: str = "", max_f
     return user
 
 
-def user_for_token(session: Session, secret: str) -> User | None:
-    """The active user a bearer token belongs to, or None (unknown, revoked, expired)."""
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(secret)))
+# every API call asks it: one query with the user's roles, built once
+# (table columns, not mapped attributes: a Core statement skips the ORM's result handling)
+_t, _u = ApiToken.__table__.c, User.__table__.c
+TOKEN_HOLDER = (
+    select(_t.id, _t.revoked_at, _t.expires_at, _t.last_used_at, _u.id, _u.username, _u.department_id, _u.is_active,
+           func.aggregate_strings(user_role.c.role_code, ","))
+    .join_from(ApiToken.__table__, User.__table__, _u.id == _t.user_id)
+    .outerjoin(user_role, user_role.c.user_id == _u.id)
+    .where(_t.token_hash == bindparam("digest")).group_by(_t.id, _u.id))
+
+
+def actor_for_token(session: Session, secret: str) -> Actor | None:
+    """Who a bearer token speaks for, or None (unknown, revoked, expired, inactive user)."""
+    row = session.execute(TOKEN_HOLDER, {"digest": token_digest(secret)}).first()
     now = utcnow()
-    if token is None or token.revoked_at is not None or (token.expires_at and token.expires_at <= now):
+    if row is None:
         return None
-    if not token.user.is_active:
+    token_id, revoked_at, expires_at, last_used_at, user_id, username, department_id, active, codes = row
+    if revoked_at is not None or (expires_at and expires_at <= now) or not active:
         return None
-    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
+    if last_used_at is None or now - last_used_at > dt.timedelta(minutes=5):
         # Bookkeeping, not a change anyone made: a Core update, so the audit log stays about
         # people's actions; at most every 5 minutes, so a busy client does not write each call.
-        session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
-    return token.user
+        session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+        session.info["token_touched"] = True
+    return Actor.with_roles(user_id, username, frozenset(codes.split(",")) if codes else frozenset(), department_id,
+                            via="token")
 
 
 # --- API tokens ----------------------------------------------------------------------
