@@ -17,7 +17,7 @@ from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import JSON, Boolean, Date, DateTime, Float, Integer, LargeBinary, Numeric
 
-from .db import current_revision, head_revision, import_models, is_empty, upgrade, utcnow
+from .db import current_revision, head_revision, import_models, is_empty, refresh_statistics, upgrade, utcnow
 
 FORMAT = "tongguan-backup@1"
 BATCH = 1000
@@ -179,6 +179,7 @@ def restore(engine: Engine, storage_path: str, archive: str) -> dict:
                 for start in range(0, len(rows), BATCH):
                     conn.execute(insert(table), rows[start:start + BATCH])
                 summary["rows"] += len(rows)
+            refresh_statistics(conn)
         root = Path(storage_path)
         for rel in manifest["files"]:
             target = root / rel

@@ -195,6 +195,10 @@ def demo_seed():
         session = _session(app)
         added = seed(session)
         session.commit()
+        from .db import refresh_statistics
+
+        refresh_statistics(session.connection())
+        session.commit()
     click.echo(f"demo seed: +{added['departments']} departments, +{added['users']} users, +{added.get('resources', 0)} catalog resources")
     click.echo("demo logins (password " + DEMO_PASSWORD + "): " + ", ".join(f"{u[0]} ({u[3][0]})" for u in USERS))
 

@@ -129,6 +129,14 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+def refresh_statistics(conn) -> None:
+    """After loading a fresh database (seed, restore): PostgreSQL's planner would otherwise plan
+    with no statistics until autovacuum first comes round, and keep those plans for prepared
+    statements (one such plan scanned every recent event to find a report's neighbours)."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("ANALYZE")
+
+
 def describe_url(url: str) -> str:
     """The URL without its password, for logs and the startup line."""
     from sqlalchemy.engine import make_url

@@ -67,6 +67,11 @@ def _most_used_big(session: Session, subtree, top: int) -> list:
     return found
 
 
+def _ranked(counter) -> list[tuple]:
+    """Most first; ties by key, so that the answer does not depend on the rows' order."""
+    return sorted(counter.items(), key=lambda kv: (-kv[1], str(kv[0])))
+
+
 @action("catalog.read")
 def directory_stats(session: Session, actor: Actor, directory_id: int, *, tz: str = "Asia/Shanghai",
                     months: int = 12, top: int = 10) -> dict:
@@ -90,7 +95,7 @@ def directory_stats(session: Session, actor: Actor, directory_id: int, *, tz: st
         most_used = session.execute(select(Resource.id, Resource.name, Resource.use_count).where(where)
                                     .order_by(Resource.use_count.desc(), Resource.id.desc()).limit(top)).all()
 
-    owners = counts["owner"].most_common()
+    owners = _ranked(counts["owner"])
     names = dict(session.execute(select(Department.id, Department.name)
                                  .where(Department.id.in_([o for o, _ in owners]))).all())
     today = dt.datetime.now(ZoneInfo(tz)).date().replace(day=1)
@@ -104,9 +109,9 @@ def directory_stats(session: Session, actor: Actor, directory_id: int, *, tz: st
     return {
         "directory_id": d.id, "name": d.name, "total": total,
         "by_class": [{"value": c, "label": RESOURCE_CLASSES.get(c, (c,))[0], "count": n}
-                     for c, n in counts["class"].most_common()],
+                     for c, n in _ranked(counts["class"])],
         "by_status": [{"value": s, "label": STATUSES.get(s, (s,))[0], "count": n}
-                      for s, n in counts["status"].most_common()],
+                      for s, n in _ranked(counts["status"])],
         "by_owner": [{"value": o, "label": names.get(o, str(o)), "count": n} for o, n in owners],
         "by_month": [{"month": label, "count": counts["month"].get(label, 0)} for label in labels],
         "most_used": [{"id": i, "name": n, "use_count": u} for i, n, u in most_used],

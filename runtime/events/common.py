@@ -37,7 +37,7 @@ def log(session: Session, event: Event, act: str, actor: Actor, *, before: str =
                             at=at or utcnow(), comment=comment, details=details or {}))
 
 
-_CACHE: dict = {"stamp": None}
+_KEPT: dict[tuple, dict] = {}  # stamp -> answers: a request that began before a change keeps its own
 _STAMP: list = []  # the stamp's query, built once: it runs on every report
 
 
@@ -61,7 +61,8 @@ def _stamp(session: Session) -> tuple:
             func.count(mf.matter_id), func.sum(mf.flow_id), func.count(w.day), func.max(w.day), func.min(w.day),
             func.sum(func.length(w.kind)), func.count(du.matter_id), func.sum(du.distance_m),
             func.sum(du.window_h)))))
-    return tuple(session.execute(_STAMP[0]).one())
+    # the database too: tests (and tools) may talk to several in one process
+    return (str(session.get_bind().url), *session.execute(_STAMP[0]).one())
 
 
 def kept(session: Session, memo: dict | None, key, make):
@@ -70,17 +71,19 @@ def kept(session: Session, memo: dict | None, key, make):
     memo = {} if memo is None else memo
     if "stamp" not in memo:
         memo["stamp"] = _stamp(session)
-    if _CACHE["stamp"] != memo["stamp"] or len(_CACHE) > 50_000:
-        _CACHE.clear()
-        _CACHE["stamp"] = memo["stamp"]
+    answers = _KEPT.get(memo["stamp"])
+    if answers is None or len(answers) > 50_000:
+        if len(_KEPT) > 3:
+            _KEPT.clear()
+        answers = _KEPT[memo["stamp"]] = {}
     try:
-        found = _CACHE[key]
+        found = answers[key]
     except KeyError:
         try:
             found = make()
         except (NotFound, Invalid) as exc:
             found = exc
-        _CACHE[key] = found
+        answers[key] = found
     if isinstance(found, Exception):
         raise found
     return found

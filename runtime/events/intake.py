@@ -17,7 +17,7 @@ import math
 import uuid
 from types import SimpleNamespace
 
-from sqlalchemy import (ARRAY, Boolean, Float, Integer, String, Text, and_, bindparam, cast, column, false, func,
+from sqlalchemy import (ARRAY, JSON, Boolean, Float, Integer, String, Text, bindparam, cast, column, false, func,
                         insert, literal_column, null, select, true, update)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -39,11 +39,40 @@ _EVENTS, _ACTIONS, _DISPATCHES = Event.__table__, EventAction.__table__, EventDi
 DEFAULTS = {c.key: c.default.arg if c.default is not None and c.default.is_scalar else None for c in _EVENTS.columns}
 
 # Statements are built once: every report runs them, and building one costs more than running it.
-INSERT_MANY, INSERT_ACTIONS, INSERT_DISPATCHES = insert(_EVENTS), insert(_ACTIONS), insert(_DISPATCHES)
+INSERT_ACTIONS, INSERT_DISPATCHES = insert(_ACTIONS), insert(_DISPATCHES)
+_COLUMNS: dict = {}  # the columns a batch insert writes, per table
+
+
+def _insert_many(session: Session, table, rows: list[dict]) -> None:
+    """A batch's rows into one table. PostgreSQL: one short statement with an array per column
+    (INSERT ... SELECT FROM unnest): per-row statements cost a round trip each, and a long
+    multi-row VALUES costs more for the driver to read than for the server to run."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(insert(table), rows)
+        return
+    names = tuple(rows[0])
+    key = (table.name, names)
+    if key not in _COLUMNS:
+        cols = [table.c[n] for n in names]
+        as_json = {c.name for c in cols if isinstance(c.type, JSON)}
+        arrays = func.unnest(*(bindparam(f"c_{c.name}", type_=ARRAY(Text if c.name in as_json else c.type))
+                               for c in cols)).table_valued(*(column(c.name) for c in cols)).render_derived(name="batch")
+        _COLUMNS[key] = (as_json, insert(table).from_select(list(names), select(*(
+            cast(arrays.c[n], postgresql.JSONB) if n in as_json else arrays.c[n] for n in names))))
+    as_json, stmt = _COLUMNS[key]
+    session.execute(stmt, {f"c_{n}": [json.dumps(r[n], ensure_ascii=False) for r in rows] if n in as_json
+                           else [r[n] for r in rows] for n in names})
 INSERT_ONE = sqlite.insert(_EVENTS).on_conflict_do_nothing(
     index_elements=["external_source", "external_id"]).returning(_EVENTS.c.id)
 SET_NUMBER = update(_EVENTS).where(_EVENTS.c.id == bindparam("b_id")).values(number=bindparam("b_number"))
 SET_DETAILS = update(_EVENTS).where(_EVENTS.c.id == bindparam("b_id")).values(details=bindparam("b_details"))
+_NEW = func.unnest(bindparam("ids", type_=ARRAY(Integer)), bindparam("details", type_=ARRAY(Text))).table_valued(
+    column("id", Integer), column("details", Text)).render_derived(name="new")
+SET_DETAILS_MANY = (update(_EVENTS).where(_EVENTS.c.id == _NEW.c.id)  # PostgreSQL: one statement for a batch
+                    .values(details=cast(_NEW.c.details, postgresql.JSONB),
+                            updated_at=bindparam("now", type_=UTCDateTime)))
 _e = _EVENTS.c  # table columns: Core statements skip the ORM's result handling
 NEAR = (select(_e.id, _e.number, _e.latitude, _e.longitude)
         .where(_e.matter_id == bindparam("matter_id"), _e.latitude.between(bindparam("lat0"), bindparam("lat1")),
@@ -214,9 +243,9 @@ def report_many(session: Session, actor: Actor, items: list[tuple[dict, MatterRe
         ids = list(session.scalars(select(SEQUENCE).select_from(func.generate_series(1, len(rows)))))
         for r, i in zip(rows, ids):
             r["id"], r["number"] = i, _number(r, i)
-        session.execute(INSERT_MANY, rows)
+        _insert_many(session, _EVENTS, rows)
     else:
-        ids = list(session.scalars(INSERT_MANY.returning(_EVENTS.c.id, sort_by_parameter_order=True), rows))
+        ids = list(session.scalars(insert(_EVENTS).returning(_EVENTS.c.id, sort_by_parameter_order=True), rows))
         for r, i in zip(rows, ids):
             r["id"], r["number"] = i, _number(r, i)
         session.execute(SET_NUMBER, [{"b_id": r["id"], "b_number": r["number"]} for r in rows])
@@ -226,15 +255,18 @@ def report_many(session: Session, actor: Actor, items: list[tuple[dict, MatterRe
         actions.extend(entries)
         if dispatch:
             dispatches.append(dispatch)
-    session.execute(INSERT_ACTIONS, actions)
-    if dispatches:
-        session.execute(INSERT_DISPATCHES, dispatches)
+    _insert_many(session, _ACTIONS, actions)
+    _insert_many(session, _DISPATCHES, dispatches)
     near = _near(session, list(zip(ids, rows)), memo)  # after the insert: a batch's own events count
     if near:
         by_id = dict(zip(ids, rows))
         suspicions = [_suspicion(pid, by_id[pid], others, actor, now) for pid, others in near.items()]
-        session.execute(SET_DETAILS, [{"b_id": pid, "b_details": by_id[pid]["details"]} for pid in near])
-        session.execute(INSERT_ACTIONS, suspicions)
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(SET_DETAILS_MANY, {"ids": list(near), "details": [
+                json.dumps(by_id[pid]["details"], ensure_ascii=False) for pid in near], "now": now})
+        else:
+            session.execute(SET_DETAILS, [{"b_id": pid, "b_details": by_id[pid]["details"]} for pid in near])
+        _insert_many(session, _ACTIONS, suspicions)
     return [(r["id"], r["number"]) for r in rows]
 
 
@@ -255,17 +287,18 @@ def _near(session: Session, rows: list[tuple[int, dict]], memo: dict) -> dict[in
         probes.append((event_id, r["matter_id"], r["latitude"] - dlat, r["latitude"] + dlat,
                        r["longitude"] - dlon, r["longitude"] + dlon, r["reported_at"] - span, r["reported_at"] + span))
     if len(probes) > 1 and session.get_bind().dialect.name == "postgresql":
-        # eight arrays, one parameter each: a VALUES list of a thousand rows costs more to compile than to run
+        # eight arrays, one parameter each: a VALUES list of a thousand rows costs more to compile
+        # than to run; LATERAL with a LIMIT keeps it one index probe per row, whatever the estimates
         arrays = [bindparam(f"p_{n}", list(col), type_=ARRAY(t())) for (n, t), col in zip(PROBE, zip(*probes))]
         probe = func.unnest(*arrays).table_valued(*[column(n, t()) for n, t in PROBE]).render_derived(name="probe")
-        found = session.execute(
-            select(probe.c.pid, Event.id, Event.number, Event.latitude, Event.longitude)
-            .join(Event, and_(Event.matter_id == probe.c.matter_id,
-                              Event.latitude.between(probe.c.lat0, probe.c.lat1),
-                              Event.longitude.between(probe.c.lon0, probe.c.lon1),
-                              Event.reported_at.between(probe.c.t0, probe.c.t1), Event.id != probe.c.pid))
-            .where(Event.merged_into_id.is_(None), Event.status != "cancelled")
-            .order_by(probe.c.pid, Event.id)).all()
+        near = (select(_e.id, _e.number, _e.latitude, _e.longitude)
+                .where(_e.matter_id == probe.c.matter_id, _e.latitude.between(probe.c.lat0, probe.c.lat1),
+                       _e.reported_at.between(probe.c.t0, probe.c.t1),
+                       _e.longitude.between(probe.c.lon0, probe.c.lon1), _e.id != probe.c.pid,
+                       _e.merged_into_id.is_(None), _e.status != "cancelled")
+                .order_by(_e.id).limit(50).lateral("near"))
+        found = session.execute(select(probe.c.pid, near.c.id, near.c.number, near.c.latitude, near.c.longitude)
+                                .select_from(probe).join(near, true()).order_by(probe.c.pid, near.c.id)).all()
     else:  # one event, or the in-process embedded database: a plain query per event
         found = []
         for p in probes:

@@ -67,7 +67,9 @@ class Event(Versioned, Base):
         UniqueConstraint("external_source", "external_id"),
         Index("ix_event_status_deadline", "status", "deadline_at"),
         Index("ix_event_reported_at", "reported_at"),
-        Index("ix_event_matter_latitude", "matter_id", "latitude"),  # the duplicate search's band of latitude
+        # the duplicate search: a matter and a band of latitude, then the time window and longitude
+        # read from the index itself (no row fetched unless it is inside the box)
+        Index("ix_event_duplicate_search", "matter_id", "latitude", "reported_at", "longitude"),
     )
 
 
