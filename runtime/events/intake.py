@@ -17,7 +17,7 @@ import math
 import uuid
 from types import SimpleNamespace
 
-from sqlalchemy import (ARRAY, JSON, Boolean, Float, Integer, String, Text, bindparam, cast, column, false, func,
+from sqlalchemy import (ARRAY, Boolean, Float, Integer, String, Text, bindparam, cast, column, false, func,
                         insert, literal_column, null, select, true, update)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -44,9 +44,10 @@ _COLUMNS: dict = {}  # the columns a batch insert writes, per table
 
 
 def _insert_many(session: Session, table, rows: list[dict]) -> None:
-    """A batch's rows into one table. PostgreSQL: one short statement with an array per column
-    (INSERT ... SELECT FROM unnest): per-row statements cost a round trip each, and a long
-    multi-row VALUES costs more for the driver to read than for the server to run."""
+    """A batch's rows into one table. PostgreSQL: one short statement reading the rows from one
+    JSON parameter (jsonb_populate_recordset): per-row statements cost a round trip each, a long
+    multi-row VALUES costs the driver more to read than the server to run, and arrays are
+    dumped element by element."""
     if not rows:
         return
     if session.get_bind().dialect.name != "postgresql":
@@ -55,15 +56,20 @@ def _insert_many(session: Session, table, rows: list[dict]) -> None:
     names = tuple(rows[0])
     key = (table.name, names)
     if key not in _COLUMNS:
-        cols = [table.c[n] for n in names]
-        as_json = {c.name for c in cols if isinstance(c.type, JSON)}
-        arrays = func.unnest(*(bindparam(f"c_{c.name}", type_=ARRAY(Text if c.name in as_json else c.type))
-                               for c in cols)).table_valued(*(column(c.name) for c in cols)).render_derived(name="batch")
-        _COLUMNS[key] = (as_json, insert(table).from_select(list(names), select(*(
-            cast(arrays.c[n], postgresql.JSONB) if n in as_json else arrays.c[n] for n in names))))
-    as_json, stmt = _COLUMNS[key]
-    session.execute(stmt, {f"c_{n}": [json.dumps(r[n], ensure_ascii=False) for r in rows] if n in as_json
-                           else [r[n] for r in rows] for n in names})
+        batch = func.jsonb_populate_recordset(literal_column(f"NULL::{table.name}"),
+                                              cast(bindparam("rows", type_=Text), postgresql.JSONB)
+                                              ).table_valued(*names).alias("batch")
+        _COLUMNS[key] = insert(table).from_select(list(names), select(*(batch.c[n] for n in names)))
+    session.execute(_COLUMNS[key], {"rows": json.dumps(rows, ensure_ascii=False, default=_utc)})
+
+
+def _utc(value):
+    """JSON for a timestamp column: UTC without a zone, as UTCDateTime stores it."""
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.timezone.utc).replace(tzinfo=None).isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
 INSERT_ONE = sqlite.insert(_EVENTS).on_conflict_do_nothing(
     index_elements=["external_source", "external_id"]).returning(_EVENTS.c.id)
 SET_NUMBER = update(_EVENTS).where(_EVENTS.c.id == bindparam("b_id")).values(number=bindparam("b_number"))
