@@ -74,11 +74,6 @@ INSERT_ONE = sqlite.insert(_EVENTS).on_conflict_do_nothing(
     index_elements=["external_source", "external_id"]).returning(_EVENTS.c.id)
 SET_NUMBER = update(_EVENTS).where(_EVENTS.c.id == bindparam("b_id")).values(number=bindparam("b_number"))
 SET_DETAILS = update(_EVENTS).where(_EVENTS.c.id == bindparam("b_id")).values(details=bindparam("b_details"))
-_NEW = func.unnest(bindparam("ids", type_=ARRAY(Integer)), bindparam("details", type_=ARRAY(Text))).table_valued(
-    column("id", Integer), column("details", Text)).render_derived(name="new")
-SET_DETAILS_MANY = (update(_EVENTS).where(_EVENTS.c.id == _NEW.c.id)  # PostgreSQL: one statement for a batch
-                    .values(details=cast(_NEW.c.details, postgresql.JSONB),
-                            updated_at=bindparam("now", type_=UTCDateTime)))
 _e = _EVENTS.c  # table columns: Core statements skip the ORM's result handling
 NEAR = (select(_e.id, _e.number, _e.latitude, _e.longitude)
         .where(_e.matter_id == bindparam("matter_id"), _e.latitude.between(bindparam("lat0"), bindparam("lat1")),
@@ -245,35 +240,58 @@ def report_many(session: Session, actor: Actor, items: list[tuple[dict, MatterRe
         plans.append(plan)
     # Core, not the ORM's bulk paths: no version checks for rows just made
     if session.get_bind().dialect.name == "postgresql":
-        # ids first, from the sequence: numbers are then known and the rows go in by plain executemany
+        # ids first, from the sequence: numbers are known, and possible duplicates (earlier events
+        # and the batch's own) are found before the insert, so no row is written twice
         ids = list(session.scalars(select(SEQUENCE).select_from(func.generate_series(1, len(rows)))))
         for r, i in zip(rows, ids):
             r["id"], r["number"] = i, _number(r, i)
+        near = _near(session, list(zip(ids, rows)), memo)
+        _near_each_other(session, rows, near, memo)
+        suspicions = [_suspicion(r["id"], r, near[r["id"]], actor, now) for r in rows if r["id"] in near]
         _insert_many(session, _EVENTS, rows)
     else:
         ids = list(session.scalars(insert(_EVENTS).returning(_EVENTS.c.id, sort_by_parameter_order=True), rows))
         for r, i in zip(rows, ids):
             r["id"], r["number"] = i, _number(r, i)
         session.execute(SET_NUMBER, [{"b_id": r["id"], "b_number": r["number"]} for r in rows])
+        near = _near(session, list(zip(ids, rows)), memo)  # after the insert: a batch's own events count
+        suspicions = [_suspicion(r["id"], r, near[r["id"]], actor, now) for r in rows if r["id"] in near]
+        if near:
+            session.execute(SET_DETAILS, [{"b_id": r["id"], "b_details": r["details"]} for r in rows if r["id"] in near])
     actions, dispatches = [], []
     for row, plan in zip(rows, plans):
         entries, dispatch = _entries(row["id"], row, plan, actor, now)
         actions.extend(entries)
         if dispatch:
             dispatches.append(dispatch)
-    _insert_many(session, _ACTIONS, actions)
+    _insert_many(session, _ACTIONS, actions + suspicions)
     _insert_many(session, _DISPATCHES, dispatches)
-    near = _near(session, list(zip(ids, rows)), memo)  # after the insert: a batch's own events count
-    if near:
-        by_id = dict(zip(ids, rows))
-        suspicions = [_suspicion(pid, by_id[pid], others, actor, now) for pid, others in near.items()]
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(SET_DETAILS_MANY, {"ids": list(near), "details": [
-                json.dumps(by_id[pid]["details"], ensure_ascii=False) for pid in near], "now": now})
-        else:
-            session.execute(SET_DETAILS, [{"b_id": pid, "b_details": by_id[pid]["details"]} for pid in near])
-        _insert_many(session, _ACTIONS, suspicions)
     return [(r["id"], r["number"]) for r in rows]
+
+
+def _near_each_other(session: Session, rows: list[dict], near: dict[int, list[tuple[int, str]]],
+                     memo: dict) -> None:
+    """Add the batch's own rows that are near each other (not yet in the table) to `near`: per
+    matter, sorted by latitude, each row against those after it inside its band."""
+    by_matter: dict[int, list[dict]] = {}
+    for r in rows:
+        if r["matter_id"] and r["latitude"] is not None and r["longitude"] is not None:
+            by_matter.setdefault(r["matter_id"], []).append(r)
+    found: dict[int, list[tuple[int, str]]] = {}
+    for matter_id, group in by_matter.items():
+        meters, hours = duplicates.window(session, matter_id, memo)
+        dlat, span = meters / 111_320, dt.timedelta(hours=hours)
+        group.sort(key=lambda r: r["latitude"])
+        for i, a in enumerate(group):
+            for b in group[i + 1:]:
+                if b["latitude"] - a["latitude"] > dlat:
+                    break
+                if abs(b["reported_at"] - a["reported_at"]) <= span and duplicates.distance_m(
+                        a["latitude"], a["longitude"], b["latitude"], b["longitude"]) <= meters:
+                    found.setdefault(a["id"], []).append((b["id"], b["number"]))
+                    found.setdefault(b["id"], []).append((a["id"], a["number"]))
+    for event_id, others in found.items():  # earlier events first, then by id, five at most
+        near[event_id] = (near.get(event_id, []) + sorted(others))[:5]
 
 
 def _near(session: Session, rows: list[tuple[int, dict]], memo: dict) -> dict[int, list[tuple[int, str]]]:

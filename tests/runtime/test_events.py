@@ -287,6 +287,26 @@ def test_reports_of_one_problem_from_three_channels_are_proposed_and_merged(sess
         events.event_merge(session, people["water"], far.id, hotline.id)
 
 
+def test_a_batch_proposes_duplicates_among_earlier_events_and_its_own(session, catalog, people):
+    near = {"latitude": 31.2304, "longitude": 121.4737}
+    earlier, _ = report(session, people["reporter"], channel="hotline", **near)
+    session.commit()
+    out = events.event_report_batch(session, people["reporter"], [
+        {"title": "井盖缺失", "channel": "iot", "matter_code": "010101", "latitude": 31.2306, "longitude": 121.4738},
+        {"title": "远处", "channel": "iot", "matter_code": "010101", "latitude": 31.2600, "longitude": 121.4737},
+        {"title": "井盖缺失", "channel": "video", "matter_code": "010101", "latitude": 31.2305, "longitude": 121.4736},
+        {"title": "另一事项", "channel": "iot", "matter_code": "010102", **near}], now=T0 + dt.timedelta(hours=1))
+    session.commit()
+    session.expire_all()
+    first, far, second, other = (session.get(Event, o["id"]) for o in out)
+    assert first.details["possible_duplicates"] == [earlier.number, second.number]
+    assert second.details["possible_duplicates"] == [earlier.number, first.number]
+    assert "possible_duplicates" not in far.details and "possible_duplicates" not in other.details
+    said = session.scalars(select(EventAction).where(EventAction.event_id == second.id,
+                                                     EventAction.action == "duplicate_suspected")).all()
+    assert len(said) == 1 and said[0].details == {"events": [earlier.id, first.id]}
+
+
 def test_due_soon_then_overdue_tell_the_department_once_and_escalate_to_its_superior(session, catalog, people,
                                                                                      make_user):
     from runtime.events import deadlines
