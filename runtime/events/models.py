@@ -28,7 +28,8 @@ class Event(Versioned, Base):
     priority: Mapped[str] = mapped_column(String(8), default="normal")
     status: Mapped[str] = mapped_column(String(12), default="reported")
     status_before: Mapped[str] = mapped_column(String(12), default="")  # where a suspended event resumes
-    matter_id: Mapped[int | None] = mapped_column(ForeignKey("matter.id", ondelete="RESTRICT"), index=True)
+    # indexed by ix_event_duplicate_search, which leads with it
+    matter_id: Mapped[int | None] = mapped_column(ForeignKey("matter.id", ondelete="RESTRICT"))
     matter_code: Mapped[str] = mapped_column(String(64), default="")
     area_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id", ondelete="RESTRICT"))
     address: Mapped[str] = mapped_column(String(300), default="")

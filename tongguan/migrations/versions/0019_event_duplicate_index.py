@@ -1,4 +1,5 @@
-"""event: the duplicate search's index holds the time window and longitude too
+"""event: the duplicate search's index holds the time window and longitude too, and serves
+lookups by matter (its leading column) in place of ix_event_matter_id
 
 Revision ID: 0019
 Revises: 0018
@@ -15,10 +16,12 @@ depends_on = None
 
 def upgrade() -> None:
     op.drop_index('ix_event_matter_latitude', table_name='event')
+    op.drop_index('ix_event_matter_id', table_name='event')
     op.create_index('ix_event_duplicate_search', 'event', ['matter_id', 'latitude', 'reported_at', 'longitude'],
                     unique=False)
 
 
 def downgrade() -> None:
     op.drop_index('ix_event_duplicate_search', table_name='event')
+    op.create_index('ix_event_matter_id', 'event', ['matter_id'], unique=False)
     op.create_index('ix_event_matter_latitude', 'event', ['matter_id', 'latitude'], unique=False)
