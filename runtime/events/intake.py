@@ -6,8 +6,9 @@ them one by one (service._new_event), which still handles events whose matter fo
   statement takes the id, inserts the event, its first timeline entries and the dispatch
   decision. No savepoint is needed: the insert skips a (source, external id) already taken
   (ON CONFLICT DO NOTHING) and the caller answers with the event that holds it.
-- A batch: ids from the sequence, then executemany per table; possible duplicates (within the
-  batch too) come from one query after the insert.
+- A batch: ids from the sequence; possible duplicates from one query (earlier events) and in
+  memory (the batch's own rows); then on PostgreSQL one insert per table reading its rows from a
+  JSON parameter. The embedded database inserts first and looks for duplicates after.
 """
 from __future__ import annotations
 
