@@ -33,7 +33,7 @@ from .common import MatterRef, calendar, rule_for
 from .models import Event, EventAction, EventDispatch
 
 PROBE = [("pid", Integer), ("matter_id", Integer), ("lat0", Float), ("lat1", Float), ("lon0", Float), ("lon1", Float),
-         ("t0", UTCDateTime), ("t1", UTCDateTime)]
+         ("t0", UTCDateTime), ("t1", UTCDateTime), ("lat", Float), ("lon", Float), ("meters", Float)]
 SEQUENCE = func.nextval(func.pg_get_serial_sequence("event", "id"))
 _EVENTS, _ACTIONS, _DISPATCHES = Event.__table__, EventAction.__table__, EventDispatch.__table__
 # what a freshly inserted row holds in the columns intake leaves to their defaults
@@ -61,7 +61,12 @@ def _insert_many(session: Session, table, rows: list[dict]) -> None:
                                               cast(bindparam("rows", type_=Text), postgresql.JSONB)
                                               ).table_valued(*names).alias("batch")
         _COLUMNS[key] = insert(table).from_select(list(names), select(*(batch.c[n] for n in names)))
-    session.execute(_COLUMNS[key], {"rows": json.dumps(rows, ensure_ascii=False, default=_utc)})
+    session.execute(_COLUMNS[key], {"rows": _json(rows)})
+
+
+def _json(rows: list) -> str:
+    written: dict = {}  # most timestamps of a batch are the same instant
+    return json.dumps(rows, ensure_ascii=False, default=lambda v: written.get(v) or written.setdefault(v, _utc(v)))
 
 
 def _utc(value):
@@ -76,12 +81,39 @@ INSERT_ONE = sqlite.insert(_EVENTS).on_conflict_do_nothing(
 SET_NUMBER = update(_EVENTS).where(_EVENTS.c.id == bindparam("b_id")).values(number=bindparam("b_number"))
 SET_DETAILS = update(_EVENTS).where(_EVENTS.c.id == bindparam("b_id")).values(details=bindparam("b_details"))
 _e = _EVENTS.c  # table columns: Core statements skip the ORM's result handling
-NEAR = (select(_e.id, _e.number, _e.latitude, _e.longitude)
-        .where(_e.matter_id == bindparam("matter_id"), _e.latitude.between(bindparam("lat0"), bindparam("lat1")),
-               _e.longitude.between(bindparam("lon0"), bindparam("lon1")),
-               _e.reported_at.between(bindparam("t0", type_=UTCDateTime), bindparam("t1", type_=UTCDateTime)),
-               _e.id != bindparam("pid"), _e.merged_into_id.is_(None), _e.status != "cancelled")
-        .order_by(_e.id))
+
+
+def _near_statement(p, postgres: bool):
+    """Unmerged events of the probe's matter inside its bounding box and time window (`p`: the
+    probe's columns). PostgreSQL also applies the great-circle distance and stops at five, so
+    only the events that count are read; elsewhere the caller measures the distance."""
+    stmt = (select(_e.id, _e.number, _e.latitude, _e.longitude)
+            .where(_e.matter_id == p["matter_id"], _e.latitude.between(p["lat0"], p["lat1"]),
+                   _e.reported_at.between(p["t0"], p["t1"]), _e.longitude.between(p["lon0"], p["lon1"]),
+                   _e.id != p["pid"], _e.merged_into_id.is_(None), _e.status != "cancelled")
+            .order_by(_e.id))
+    if postgres:
+        stmt = stmt.where(_distance_sql(p["lat"], p["lon"], _e.latitude, _e.longitude) <= p["meters"]).limit(5)
+    return stmt
+
+
+def _distance_sql(lat1, lon1, lat2, lon2):
+    """duplicates.distance_m (haversine) in SQL, with the same constants."""
+    two, half = literal_column("2.0"), literal_column("0.5")
+    p1, p2 = func.radians(lat1), func.radians(lat2)
+    a = (func.power(func.sin((p2 - p1) * half), two)
+         + func.cos(p1) * func.cos(p2) * func.power(func.sin(func.radians(lon2 - lon1) * half), two))
+    return two * literal_column(str(float(duplicates.EARTH_M))) * func.asin(func.sqrt(a))
+
+
+_PARAMS = {n: bindparam(n, type_=t()) for n, t in PROBE}
+NEAR = {False: _near_statement(_PARAMS, False), True: _near_statement(_PARAMS, True)}
+_PROBES = func.jsonb_to_recordset(cast(bindparam("probes", type_=Text), postgresql.JSONB)).table_valued(
+    *[column(n, t()) for n, t in PROBE]).render_derived(name="probe", with_types=True)
+_NEAR_LATERAL = _near_statement(_PROBES.c, True).lateral("near")
+NEAR_MANY = (select(_PROBES.c.pid, _NEAR_LATERAL.c.id, _NEAR_LATERAL.c.number, _NEAR_LATERAL.c.latitude,
+                    _NEAR_LATERAL.c.longitude).select_from(_PROBES).join(_NEAR_LATERAL, true())
+             .order_by(_PROBES.c.pid, _NEAR_LATERAL.c.id))
 TIMELINE = [("action", String()), ("from_status", String()), ("to_status", String()), ("department_id", Integer()),
             ("comment", Text()), ("details", Text())]
 
@@ -310,29 +342,22 @@ def _near(session: Session, rows: list[tuple[int, dict]], memo: dict) -> dict[in
         dlon = meters / (111_320 * max(math.cos(math.radians(r["latitude"])), 0.01))
         span = dt.timedelta(hours=hours)
         probes.append((event_id, r["matter_id"], r["latitude"] - dlat, r["latitude"] + dlat,
-                       r["longitude"] - dlon, r["longitude"] + dlon, r["reported_at"] - span, r["reported_at"] + span))
-    if len(probes) > 1 and session.get_bind().dialect.name == "postgresql":
-        # eight arrays, one parameter each: a VALUES list of a thousand rows costs more to compile
+                       r["longitude"] - dlon, r["longitude"] + dlon, r["reported_at"] - span, r["reported_at"] + span,
+                       r["latitude"], r["longitude"], float(meters)))
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if len(probes) > 1 and postgres:
+        # the probes as one JSON parameter: a VALUES list of a thousand rows costs more to compile
         # than to run; LATERAL with a LIMIT keeps it one index probe per row, whatever the estimates
-        arrays = [bindparam(f"p_{n}", list(col), type_=ARRAY(t())) for (n, t), col in zip(PROBE, zip(*probes))]
-        probe = func.unnest(*arrays).table_valued(*[column(n, t()) for n, t in PROBE]).render_derived(name="probe")
-        near = (select(_e.id, _e.number, _e.latitude, _e.longitude)
-                .where(_e.matter_id == probe.c.matter_id, _e.latitude.between(probe.c.lat0, probe.c.lat1),
-                       _e.reported_at.between(probe.c.t0, probe.c.t1),
-                       _e.longitude.between(probe.c.lon0, probe.c.lon1), _e.id != probe.c.pid,
-                       _e.merged_into_id.is_(None), _e.status != "cancelled")
-                .order_by(_e.id).limit(50).lateral("near"))
-        found = session.execute(select(probe.c.pid, near.c.id, near.c.number, near.c.latitude, near.c.longitude)
-                                .select_from(probe).join(near, true()).order_by(probe.c.pid, near.c.id)).all()
+        found = session.execute(NEAR_MANY, {"probes": _json([dict(zip(_PARAMS, p)) for p in probes])}).all()
     else:  # one event, or the in-process embedded database: a plain query per event
         found = []
         for p in probes:
-            found.extend((p[0], *row) for row in session.execute(NEAR, dict(zip((n for n, _ in PROBE), p))))
+            found.extend((p[0], *row) for row in session.execute(NEAR[postgres], dict(zip(_PARAMS, p))))
     by_id = dict(located)
     near: dict[int, list[tuple[int, str]]] = {}
     for pid, other_id, number, lat, lon in found:
         r = by_id[pid]
-        if duplicates.distance_m(r["latitude"], r["longitude"], lat, lon) <= rules[r["matter_id"]][0] \
+        if (postgres or duplicates.distance_m(r["latitude"], r["longitude"], lat, lon) <= rules[r["matter_id"]][0]) \
                 and len(near.get(pid, ())) < 5:
             near.setdefault(pid, []).append((other_id, number))
     return near
