@@ -134,6 +134,7 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=60_000, help="events posted through the batch endpoint")
     ap.add_argument("--batch-size", type=int, default=1000)
     ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument("--batch-clients", type=int, default=4, help="clients posting batches at once")
     ap.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     args = ap.parse_args()
 
@@ -158,7 +159,7 @@ def main() -> None:
         singles = [event_body("bench-batch", n, rng, areas) for n in range(args.batch)]
         batches = [{"items": singles[i:i + args.batch_size]} for i in range(0, len(singles), args.batch_size)]
         batch_s, batch_counts = run_clients(port, token, "/api/v1/events/batch", batches,
-                                            max(1, min(args.clients // 2, len(batches))))
+                                            max(1, min(args.batch_clients, len(batches))))
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
