@@ -18,6 +18,7 @@ BLUEPRINTS = [
     "catalog.tags.api:blp",
     "catalog.registry.api:blp",
     "builder.api:blp",
+    "builder.packages.api:blp",
     "runtime.sources.api:blp",
     "runtime.services.api:blp",
     "runtime.indicators.api:blp",
@@ -56,6 +57,9 @@ def create_app(config: dict | None = None, *, check_db: bool | None = None) -> F
     from runtime.events import deadlines
 
     deadlines.configure(app.config["EVENT_DUE_SOON_SHARE"])
+    from builder import packages
+
+    packages.configure(app.instance_path, app.config)  # the signing key's place and the size limits
     db.import_models()
     db.init_app(app)
     if check_db if check_db is not None else app.config["CHECK_MIGRATIONS"]:

@@ -38,6 +38,11 @@ DOCUMENTED: dict[str, tuple[object, str]] = {
     "LOG_LEVEL": ("INFO", "Python logging level"),
     "SESSION_COOKIE_SECURE": (False, "Send the session cookie over HTTPS only (set true behind TLS)"),
     "ORG_NAME": ("临江市城市运行管理中心", "Organisation name shown in the UI and reports"),
+    "PACKAGE_SIGNING_KEY": (None, "The platform's Ed25519 package-signing key (PKCS8 PEM text); default generated "
+                                  "once into `instance/keys/package_signing.pem`. Set the same key on every machine"),
+    "PACKAGE_MAX_BYTES": (50 * 1024 * 1024, "Largest resource package accepted, in bytes"),
+    "PACKAGE_MAX_UNPACKED_BYTES": (200 * 1024 * 1024, "Largest total unpacked size of a package (zip bombs are refused)"),
+    "PACKAGE_MAX_ENTRIES": (10_000, "Most files in one package"),
 }
 
 

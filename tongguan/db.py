@@ -23,6 +23,7 @@ MODEL_MODULES = [
     "tongguan.jobs.models",
     "tongguan.inbox.models",
     "builder.models",
+    "builder.packages.models",
     "runtime.sources.models",
     "runtime.services.models",
     "runtime.indicators.models",

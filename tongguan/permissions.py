@@ -57,10 +57,12 @@ PERMISSIONS: dict[str, str] = {
     "event.handle": "act on the events dispatched to one's department",
     "event.dispatch": "accept, dispatch, review, close and supervise any event (the operations center)",
     "flow.manage": "design, publish and bind flows",
+    "package.verify": "verify resource packages and read the platform's and the trusted signing keys",
+    "package.manage": "sign resource packages and manage the trusted signing keys",
 }
 
 _READER = {"org.read", "token.own", "inbox.own", "catalog.read", "matter.read", "tag.read", "tag.apply", "component.read",
-           "data.read", "app.read", "event.report", "event.read"}
+           "data.read", "app.read", "event.report", "event.read", "package.verify"}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset(PERMISSIONS),
