@@ -354,12 +354,12 @@ def test_the_list_filters_by_text_category_state_and_origin(app, session, manage
     assert codes(q="Bar chart") == ["chart.bar"]
     assert codes(q="某某科技") == ["acme.radar"]
     assert codes(q="100%") == []
-    assert set(codes(category="chart")) == {"chart.bar", "chart.line", "chart.pie", "acme.radar"}
+    assert set(codes(category="chart")) == {"chart.bar", "chart.line", "chart.pie", "chart.area", "chart.gauge", "acme.radar"}
     assert codes(state="analysis") == ["acme.radar"]
     assert codes(builtin=False) == ["acme.radar"]
     assert "acme.radar" not in codes(builtin=True)
     page = service.component_list(session, manager, page=2, per_page=4)
-    assert page.total == 11 and len(page.items) == 4
+    assert page.total == 21 and len(page.items) == 4
 
 
 # --- attachments ----------------------------------------------------------------------------------
