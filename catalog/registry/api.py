@@ -16,7 +16,7 @@ from tongguan.errors import Invalid, PreconditionFailed, PreconditionRequired
 from . import service
 from .schemas import (
     CategoryOut, ComponentCreate, ComponentOut, ComponentPage, ComponentQuery, ComponentUpdate, PlaceableOut,
-    VersionCreate, VersionMove, VersionOut,
+    PreviewOut, PreviewQuery, VersionCreate, VersionMove, VersionOut,
 )
 
 blp = Blueprint("registry", __name__, url_prefix="/api/v1", description="The component registry (组件管理)")
@@ -159,6 +159,16 @@ class Placeable(MethodView):
             message = exc.detail
         return {"code": code, "version": version, "state": found.state, "placeable": not message,
                 "message": message}
+
+
+@blp.route("/components/<code>/versions/<version>/preview")
+class Preview(MethodView):
+    @blp.arguments(PreviewQuery, location="query")
+    @blp.response(200, PreviewOut)
+    def get(self, args, code, version):
+        """A chart type's Vega-Lite spec over built-in sample rows (组件预览), for vega-embed.
+        Only built-in chart types have one; other types get 404."""
+        return service.component_version_preview(get_session(), current_actor(), code, version, theme=args["theme"])
 
 
 def _upload(code: str, version: str, which: str):

@@ -125,3 +125,13 @@ class CategoryOut(BaseSchema):
 
 class UploadForm(BaseSchema):
     file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+class PreviewQuery(BaseSchema):
+    theme = fields.Str(load_default="light", validate=validate.OneOf(["light", "dark"], error="主题须为 light 或 dark"),
+                       metadata={"description": "light (pages) or dark (big screens)"})
+
+
+class PreviewOut(BaseSchema):
+    spec = fields.Dict(metadata={"description": "the Vega-Lite spec, data inline; draw it with vega-embed"})
+    rows = fields.List(fields.Dict(), metadata={"description": "the sample rows the spec is drawn over"})

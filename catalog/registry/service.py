@@ -230,6 +230,57 @@ def component_version_file(session: Session, actor: Actor, code: str, version: s
     return open_file(session, file_id, storage_path=storage_path)
 
 
+# Sample data of the chart previews (组件预览): made-up districts and hours, the same every time.
+PREVIEW_THEMES = ("light", "dark")
+_DISTRICTS = [("临江区", 128, 112), ("东湖区", 96, 90), ("西山区", 143, 121), ("南岸区", 74, 70),
+              ("北塘区", 88, 79), ("高新区", 57, 55)]
+_HOURLY = [12, 8, 5, 4, 3, 6, 14, 31, 52, 64, 58, 49, 41, 46, 55, 60, 57, 63, 48, 37, 29, 24, 19, 15]
+
+
+def _preview_sample(code: str) -> tuple[list[dict], dict, dict]:
+    """Rows, props and `components.vega.spec` keywords of a chart type's preview."""
+    districts = {"district": "区县", "accepted": "受理量", "closed": "办结量"}
+    if code == "chart.bar":
+        rows = [{"district": d, "accepted": a, "closed": c} for d, a, c in _DISTRICTS]
+        return rows, {"unit": "件"}, {"labels": districts}
+    if code in ("chart.pie", "list.ranking"):
+        rows = [{"district": d, "accepted": a} for d, a, _ in _DISTRICTS]
+        return rows, {"unit": "件"} if code == "list.ranking" else {}, {"labels": districts}
+    if code in ("chart.line", "chart.area"):
+        rows = [{"hour": f"{h:02d}时", "today": v, "yesterday": round(v * (0.8 + 0.03 * (h % 7)))}
+                for h, v in enumerate(_HOURLY)]
+        labels = {"hour": "时段", "today": "今日", "yesterday": "昨日"}
+        return rows, {"unit": "件"}, {"labels": labels, "measures": ["today", "yesterday"] if code == "chart.line"
+                                      else ["today"]}
+    if code == "chart.gauge":
+        return [{"value": 86, "target": 90}], {"unit": "%"}, {"measures": ["value"]}
+    return [{"district": d, "accepted": a} for d, a, _ in _DISTRICTS], {}, {"labels": districts}
+
+
+@action("component.read")
+def component_version_preview(session: Session, actor: Actor, code: str, version: str, *,
+                              theme: str = "light") -> dict:
+    """A chart type's Vega-Lite spec drawn over built-in sample rows, for the library's preview:
+    `{"spec": {...}, "rows": [...]}`. The props are the type's defaults (plus a sample unit).
+    NotFound for a version that is not a built-in chart type (tables, maps, third-party...)."""
+    found = _version(session, code, version)
+    if theme not in PREVIEW_THEMES:
+        raise Invalid("Unknown theme.", {"theme": ["主题须为 light 或 dark (theme must be light or dark)"]})
+    from components import vega  # loads altair: only when a preview is asked for
+
+    declared = components.get(found.component.code, found.semver) if found.component.builtin else None
+    if declared is None or not vega.has_spec(declared):
+        raise NotFound(f"组件 {code} 的版本 {version} 不是图表，没有预览 (no chart preview for this type)")
+    rows, props, keywords = _preview_sample(declared.code)
+    if declared.code == "chart.gauge" and theme == "dark":
+        props = {**props, "track_color": "#1d3557"}  # the default light track glares on a big screen
+    try:
+        drawn = vega.spec(declared, props, rows, theme=theme, **keywords)
+    except ValueError:  # props the type's schema refuses, or a type vega cannot draw
+        raise NotFound(f"组件 {code} 的版本 {version} 没有预览 (no chart preview for this type)") from None
+    return {"spec": drawn, "rows": rows}
+
+
 # --- writing -------------------------------------------------------------------------------------
 
 

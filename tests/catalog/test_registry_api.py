@@ -232,3 +232,50 @@ def test_the_list_filters_and_paginates(client, manager, radar, library):
                                  "/api/v1/components/chart.bar/versions/x y", "/api/v1/components/%E4%B8%AD"])
 def test_unknown_components_and_versions_are_404_problems(client, manager, library, url):
     problem(client.get(url, headers=manager), 404)
+
+
+def _texts(spec) -> set:
+    """Every string inside the spec's inline data (category names, series names, labels)."""
+    found = set()
+    for data in [spec.get("data"), *(layer.get("data") for layer in spec.get("layer", []))]:
+        for row in (data or {}).get("values", []):
+            found |= {v for v in row.values() if isinstance(v, str)}
+    found |= {v for d in spec.get("datasets", {}).values() for row in d for v in row.values() if isinstance(v, str)}
+    return found
+
+
+def test_a_chart_type_has_a_preview_spec_over_sample_rows(client, library, handler):
+    # component_version_preview: any reader (component.read) may draw it
+    res = client.get("/api/v1/components/chart.bar/versions/1.0.0/preview", headers=handler)
+    assert res.status_code == 200, res.json
+    spec, rows = res.json["spec"], res.json["rows"]
+    assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/v6")
+    assert rows[0]["district"] == "临江区" and {"临江区", "东湖区"} <= _texts(spec)
+    assert spec["config"]["font"] == "Noto Sans CJK SC" and spec["config"]["background"] == "transparent"
+    light = spec["config"]["axis"]["labelColor"]
+    dark = client.get("/api/v1/components/chart.bar/versions/1.0.0/preview?theme=dark", headers=handler).json
+    assert dark["spec"]["config"]["axis"]["labelColor"] != light
+    assert dark["rows"] == rows
+
+
+@pytest.mark.parametrize("code", ["chart.line", "chart.area", "chart.pie", "chart.gauge", "list.ranking"])
+def test_every_chart_type_has_a_preview(client, library, handler, code):
+    res = client.get(f"/api/v1/components/{code}/versions/1.0.0/preview", headers=handler)
+    assert res.status_code == 200, res.json
+    assert res.json["spec"]["$schema"].startswith("https://vega.github.io/schema/vega-lite/v6")
+    if code in ("chart.line", "chart.area"):
+        assert len(res.json["rows"]) == 24 and res.json["rows"][0]["hour"] == "00时"
+
+
+def test_types_that_are_not_charts_have_no_preview(client, library, manager, radar):
+    for url in ["/api/v1/components/table.basic/versions/1.0.0/preview",
+                "/api/v1/components/text.title/versions/1.0.0/preview",
+                "/api/v1/components/acme.radar/versions/1.0.0/preview",  # third-party: nothing to draw
+                "/api/v1/components/chart.bar/versions/9.9.9/preview"]:
+        problem(client.get(url, headers=manager), 404)
+    bad = problem(client.get("/api/v1/components/chart.bar/versions/1.0.0/preview?theme=pink", headers=manager), 422)
+    assert "theme" in bad["errors"]["query"]
+
+
+def test_anonymous_callers_get_no_preview(client, library):
+    problem(client.get("/api/v1/components/chart.bar/versions/1.0.0/preview"), 401)
