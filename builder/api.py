@@ -1,17 +1,35 @@
-"""/api/v1/apps: the apps operators build."""
+"""/api/v1/apps: the apps operators build, their pages (draft documents saved with If-Match),
+the pages' revisions, and the app's releases."""
 from __future__ import annotations
 
 from flask.views import MethodView
 
-from tongguan.api import Blueprint, current_actor, if_match, with_etag
+from tongguan.api import Blueprint, current_actor, etag, if_match, with_etag
 from tongguan.db import get_session
+from tongguan.errors import problem
+from tongguan.schemas import PageArgs
 
-from . import service
+from . import models, pages, service
 from .models import App
-from .schemas import AppCreate, AppOut, AppPage, AppQuery, AppUpdate
+from .schemas import (AppCreate, AppOut, AppPage, AppPageBrief, AppPageCreate, AppPageOut, AppPageSave, AppPageSaved,
+                      AppPageUpdate, AppQuery, AppReleaseCreate, AppReleaseDocuments, AppReleaseOut, AppReleasePage,
+                      AppRevisionDiff, AppRevisionDiffQuery, AppRevisionDocument, AppRevisionPage,
+                      AppRevisionRestore, AppUpdate)
 
 blp = Blueprint("apps", __name__, url_prefix="/api/v1", description="Apps (应用)")
 ID = "<int(min=1, max=2147483647):app_id>"
+PAGE = f"{ID}/pages/<int(min=1, max=2147483647):page_id>"
+NUMBER = "<int(min=1, max=2147483647):number>"
+
+
+@blp.errorhandler(pages.StaleDocument)
+def _stale(exc: pages.StaleDocument):
+    """412 with what the page is now, so the designer can offer to reload or merge."""
+    return problem(exc.status, exc.title, exc.detail, exc.errors, extra={"current": exc.current})
+
+
+def _saved(page, revision):
+    return {"page": page, "revision": revision}, 200, {"ETag": etag(page)}
 
 
 @blp.route("/apps")
@@ -48,3 +66,135 @@ class AppItem(MethodView):
         app = service.app_update(db, current_actor(), app_id, data, if_version)
         db.commit()
         return with_etag(app)
+
+
+# --- pages ---------------------------------------------------------------------------------------
+
+@blp.route(f"/apps/{ID}/pages")
+class AppPages(MethodView):
+    @blp.response(200, AppPageBrief(many=True))
+    def get(self, app_id):
+        """The app's pages in order (without their documents)."""
+        return pages.app_page_list(get_session(), current_actor(), app_id)
+
+    @blp.arguments(AppPageCreate)
+    @blp.response(201, AppPageOut)
+    def post(self, data, app_id):
+        """Add a page; its starting document (default: empty) is revision 1."""
+        db = get_session()
+        page = pages.app_page_create(db, current_actor(), app_id, data)
+        db.commit()
+        return with_etag(page, 201)
+
+
+@blp.route(f"/apps/{PAGE}")
+class AppPageItem(MethodView):
+    @blp.response(200, AppPageOut)
+    def get(self, app_id, page_id):
+        """One page and its draft document; the ETag is needed to save it."""
+        return with_etag(pages.app_page_get(get_session(), current_actor(), app_id, page_id))
+
+    @if_match(models.AppPage, "page_id")
+    @blp.arguments(AppPageUpdate)
+    @blp.response(200, AppPageOut)
+    def patch(self, data, app_id, page_id, if_version):
+        """Rename or move the page."""
+        db = get_session()
+        page = pages.app_page_update(db, current_actor(), app_id, page_id, data, if_version)
+        db.commit()
+        return with_etag(page)
+
+    @if_match(models.AppPage, "page_id")
+    @blp.response(204)
+    def delete(self, app_id, page_id, if_version):
+        """Delete the page and its revisions (releases keep their copy)."""
+        db = get_session()
+        pages.app_page_delete(db, current_actor(), app_id, page_id, if_version)
+        db.commit()
+
+
+@blp.route(f"/apps/{PAGE}/document")
+class AppPageDocument(MethodView):
+    @if_match(models.AppPage, "page_id")
+    @blp.arguments(AppPageSave)
+    @blp.response(200, AppPageSaved)
+    def put(self, data, app_id, page_id, if_version):
+        """Save the draft document as a new revision. A stale If-Match (someone else saved first) gets
+        412 with `current`: the version now, who saved it and when; an invalid document gets 422 with
+        every problem by field (`document.cards[3].props.color`). Either way nothing is saved."""
+        db = get_session()
+        page, revision = pages.app_page_save(db, current_actor(), app_id, page_id, data["document"],
+                                             message=data.get("message", ""), if_version=if_version)
+        db.commit()
+        return _saved(page, revision)
+
+
+# --- revisions -----------------------------------------------------------------------------------
+
+@blp.route(f"/apps/{PAGE}/revisions")
+class AppRevisions(MethodView):
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, AppRevisionPage)
+    def get(self, args, app_id, page_id):
+        """The page's revisions, newest first."""
+        return pages.app_revision_list(get_session(), current_actor(), app_id, page_id, **args)
+
+
+@blp.route(f"/apps/{PAGE}/revisions/{NUMBER}")
+class AppRevisionItem(MethodView):
+    @blp.response(200, AppRevisionDocument)
+    def get(self, app_id, page_id, number):
+        """One revision with its document."""
+        return pages.app_revision_get(get_session(), current_actor(), app_id, page_id, number)
+
+
+@blp.route(f"/apps/{PAGE}/diff")
+class AppRevisionDiffView(MethodView):
+    @blp.arguments(AppRevisionDiffQuery, location="query")
+    @blp.response(200, AppRevisionDiff)
+    def get(self, args, app_id, page_id):
+        """What changed between two revisions: cards added, removed and changed (by card id), and page keys."""
+        return pages.app_revision_diff(get_session(), current_actor(), app_id, page_id, args["before"], args["after"])
+
+
+@blp.route(f"/apps/{PAGE}/revisions/{NUMBER}/restore")
+class AppRevisionRestoreView(MethodView):
+    @if_match(models.AppPage, "page_id")
+    @blp.arguments(AppRevisionRestore)
+    @blp.response(200, AppPageSaved)
+    def post(self, data, app_id, page_id, number, if_version):
+        """Bring the revision's document back as the draft (a new revision); needs the page's ETag."""
+        db = get_session()
+        page, revision = pages.app_revision_restore(db, current_actor(), app_id, page_id, number,
+                                                    message=data.get("message", ""), if_version=if_version)
+        db.commit()
+        return _saved(page, revision)
+
+
+# --- releases ------------------------------------------------------------------------------------
+
+@blp.route(f"/apps/{ID}/releases")
+class AppReleases(MethodView):
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, AppReleasePage)
+    def get(self, args, app_id):
+        """The app's releases, newest first."""
+        return pages.app_release_list(get_session(), current_actor(), app_id, **args)
+
+    @blp.arguments(AppReleaseCreate)
+    @blp.response(201, AppReleaseOut)
+    def post(self, data, app_id):
+        """Publish: check every page (required data slots bound), freeze them into the next release and
+        mark the app published. Refused with every problem (`pages.<code>.cards[0]...`) if a page is not ready."""
+        db = get_session()
+        release = pages.app_release_create(db, current_actor(), app_id, note=data.get("note", ""))
+        db.commit()
+        return release
+
+
+@blp.route(f"/apps/{ID}/releases/{NUMBER}")
+class AppReleaseItem(MethodView):
+    @blp.response(200, AppReleaseDocuments)
+    def get(self, app_id, number):
+        """One release with every page's frozen document."""
+        return pages.app_release_get(get_session(), current_actor(), app_id, number)

@@ -43,3 +43,103 @@ class AppOut(Schema):
 
 
 AppPage = page_of(AppOut, "AppPage")
+
+
+# --- pages, revisions, releases (builder.pages) ------------------------------------------------
+
+POSITION = validate.Range(min=0, max=100000)
+MESSAGE = validate.Length(max=500)
+
+
+class AppPageCreate(BaseSchema):
+    code = fields.Str(required=True, validate=CODE)
+    name = fields.Str(required=True, validate=validate.Length(min=1, max=200))
+    position = fields.Int(validate=POSITION)
+    document = fields.Dict(metadata={"description": "The page document (default: an empty grid page)"})
+    message = fields.Str(validate=MESSAGE)
+
+
+class AppPageUpdate(BaseSchema):
+    name = fields.Str(validate=validate.Length(min=1, max=200))
+    position = fields.Int(validate=POSITION)
+
+
+class AppPageSave(BaseSchema):
+    document = fields.Dict(required=True, metadata={
+        "description": "layout, size, theme, background, params and cards (see builder/documents.py)"})
+    message = fields.Str(validate=MESSAGE, metadata={"description": "What changed, kept with the revision"})
+
+
+class AppRevisionRestore(BaseSchema):
+    message = fields.Str(validate=MESSAGE)
+
+
+class AppRevisionDiffQuery(BaseSchema):
+    before = fields.Int(required=True, validate=validate.Range(min=1, max=2147483647))
+    after = fields.Int(required=True, validate=validate.Range(min=1, max=2147483647))
+
+
+class AppReleaseCreate(BaseSchema):
+    note = fields.Str(validate=validate.Length(max=2000))
+
+
+class AppPageBrief(Schema):
+    id = fields.Int()
+    app_id = fields.Int()
+    code = fields.Str()
+    name = fields.Str()
+    position = fields.Int()
+    version = fields.Int()
+    updated_by = fields.Int(allow_none=True)
+    updated_by_name = fields.Str()
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+
+
+class AppPageOut(AppPageBrief):
+    document = fields.Dict()
+
+
+class AppRevisionOut(Schema):
+    number = fields.Int()
+    author_id = fields.Int(allow_none=True)
+    author_name = fields.Str()
+    message = fields.Str()
+    restored_from = fields.Int(allow_none=True)
+    created_at = fields.AwareDateTime()
+
+
+class AppRevisionDocument(AppRevisionOut):
+    document = fields.Dict()
+
+
+class AppPageSaved(Schema):
+    page = fields.Nested(AppPageOut)
+    revision = fields.Nested(AppRevisionOut)
+
+
+class AppRevisionDiff(Schema):
+    before = fields.Int()
+    after = fields.Int()
+    page = fields.Dict(metadata={"description": "page-level keys that changed: {key: {before, after}}"})
+    added = fields.List(fields.Dict())
+    removed = fields.List(fields.Dict())
+    changed = fields.List(fields.Dict(), metadata={
+        "description": "[{id, changes: {geometry|props|binding|card: {key: {before, after}}}}]"})
+
+
+class AppReleaseOut(Schema):
+    number = fields.Int()
+    note = fields.Str()
+    pages = fields.List(fields.Dict())
+    published_by = fields.Int(allow_none=True)
+    published_by_name = fields.Str()
+    published_at = fields.AwareDateTime()
+
+
+class AppReleaseDocuments(AppReleaseOut):
+    documents = fields.Dict(metadata={"description": "{page code: document}, frozen at publishing"})
+
+
+AppRevisionPage = page_of(AppRevisionOut, "AppRevisionPage")
+AppReleasePage = page_of(AppReleaseOut, "AppReleasePage")
