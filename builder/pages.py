@@ -19,6 +19,7 @@ from tongguan.pagination import Page, paginate
 from tongguan.permissions import Actor, action
 
 from . import documents
+from .service import _app
 from .models import App, AppPage, AppRelease, AppRevision
 
 
@@ -46,13 +47,6 @@ class StaleDocument(PreconditionFailed):
 
 
 # --- helpers -------------------------------------------------------------------------------------
-
-def _app(session: Session, app_id: int, *, lock: bool = False) -> App:
-    app = session.get(App, app_id, with_for_update=lock or None)
-    if app is None:
-        raise NotFound(f"App {app_id} does not exist.")
-    return app
-
 
 def _page(session: Session, app_id: int, page_id: int) -> AppPage:
     page = session.get(AppPage, page_id)

@@ -13,8 +13,8 @@ from tongguan.permissions import Actor, action
 from .models import KINDS, STATES, App
 
 
-def _app(session: Session, app_id: int) -> App:
-    app = session.get(App, app_id)
+def _app(session: Session, app_id: int, *, lock: bool = False) -> App:
+    app = session.get(App, app_id, with_for_update=lock or None)
     if app is None:
         raise NotFound(f"App {app_id} does not exist.")
     return app
