@@ -29,6 +29,8 @@ class App(Versioned, Base):
     state: Mapped[str] = mapped_column(String(12), default="draft")
     owner_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id", ondelete="RESTRICT"))
     created_by: Mapped[int | None] = mapped_column(Integer)
+    # The release /run shows; None: the newest. Set by deploying and rolling back.
+    active_release: Mapped[int | None] = mapped_column(Integer)
 
 
 class AppPage(Versioned, Base):

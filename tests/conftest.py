@@ -48,6 +48,31 @@ def pytest_report_header(config):
             f"tongguan: TONGGUAN_REQUIRE_SERVICES={'1' if REQUIRE else '0'}"]
 
 
+def _browser_databases() -> set[str]:
+    """Browser tests drive the UI, whose database work the API tests already run on both
+    databases; they run on PostgreSQL (production) only, or on SQLite when no PostgreSQL
+    answers. TONGGUAN_BROWSER_DATABASES=sqlite,postgresql runs them on both."""
+    chosen = os.environ.get("TONGGUAN_BROWSER_DATABASES")
+    if chosen:
+        return {d.strip() for d in chosen.split(",") if d.strip()}
+    return {"postgresql"} if (REQUIRE or postgres_available()) else {"sqlite"}
+
+
+def pytest_collection_modifyitems(config, items):
+    wanted = _browser_databases()
+    keep, drop = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        database = callspec.params.get("database") if callspec else None
+        if item.get_closest_marker("browser") and database and database not in wanted:
+            drop.append(item)
+        else:
+            keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 def require_postgres():
     if postgres_available():
         return

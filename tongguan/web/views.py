@@ -24,7 +24,7 @@ bp = Blueprint("web", __name__)
 
 NAV = [
     ("catalog_web.directories", _l("目录")),
-    ("web.builder", _l("场景构建")),
+    ("builder_web.apps", _l("场景构建")),
     ("events_web.index", _l("事件")),
     ("flows_web.index", _l("流程")),
     ("data_web.sources", _l("数据与指标")),
@@ -131,7 +131,7 @@ def _section(key):
 
 
 for _key in SECTIONS:
-    if _key not in ("catalog", "data", "events"):  # pages of their own (catalog/web.py, runtime/web.py, runtime/events/web.py)
+    if _key not in ("catalog", "data", "events", "builder"):  # pages of their own (catalog/web.py, runtime/web.py, runtime/events/web.py, builder/web.py)
         bp.add_url_rule(f"/{_key}", _key, _section(_key))
 
 
@@ -183,6 +183,7 @@ def account_tokens():
 
 
 def init_app(app) -> None:
+    from builder import web as builder_web
     from catalog import web as catalog_web
     from runtime import web as data_web
     from runtime.events import web as events_web
@@ -193,5 +194,6 @@ def init_app(app) -> None:
     data_web.init_app(app)
     events_web.init_app(app)
     flows_web.init_app(app)
+    builder_web.init_app(app)
     app.jinja_env.globals["nav_items"] = NAV
     app.jinja_env.globals["i18n_messages"] = lambda: messages_for(current_code())
