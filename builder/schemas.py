@@ -1,7 +1,7 @@
 """Marshmallow schemas of apps."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from tongguan.schemas import CODE, BaseSchema, PageArgs, page_of
 
@@ -143,3 +143,55 @@ class AppReleaseDocuments(AppReleaseOut):
 
 AppRevisionPage = page_of(AppRevisionOut, "AppRevisionPage")
 AppReleasePage = page_of(AppReleaseOut, "AppReleasePage")
+
+
+# --- page data (builder.viewer) ------------------------------------------------------------------
+
+def _scalar(value) -> None:
+    if value is not None and not isinstance(value, (str, int, float, bool)):
+        raise ValidationError("须为文字、数字或布尔值 (a string, a number or a boolean)")
+
+
+SCALAR_VALUE = fields.Raw(validate=_scalar)
+
+
+class PageDataRequest(BaseSchema):
+    params = fields.Dict(keys=fields.Str(validate=validate.Length(max=64)), values=SCALAR_VALUE,
+                         validate=validate.Length(max=20), load_default=dict,
+                         metadata={"description": "page parameters by name (date YYYY-MM-DD, area, text)"})
+    filters = fields.Dict(keys=fields.Str(validate=validate.Length(max=128)), values=SCALAR_VALUE,
+                          validate=validate.Length(max=10), load_default=dict,
+                          metadata={"description": "linkage: {dimension: value} set by a click on a card"})
+    origin = fields.Str(allow_none=True, validate=validate.Length(max=64),
+                        metadata={"description": "the card clicked: it keeps its own view"})
+    cards = fields.List(fields.Str(validate=validate.Length(max=64)), validate=validate.Length(min=1, max=500),
+                        metadata={"description": "only these cards (default: every bound card)"})
+
+
+class DraftPageDataRequest(PageDataRequest):
+    document = fields.Dict(metadata={"description": "an unsaved draft document (default: the saved draft)"})
+
+
+class PageData(Schema):
+    computed_at = fields.Str()
+    cards = fields.Dict(metadata={"description": "{card id: {ok, rows, dimension, measures, labels, unit, spec, "
+                                                 "slots, ms} or {ok: false, error}}"})
+
+
+class RunApp(Schema):
+    app = fields.Dict()
+    release = fields.Dict()
+    pages = fields.List(fields.Dict())
+
+
+class RunPage(RunApp):
+    page = fields.Dict(metadata={"description": "{code, name, document}"})
+
+
+class BindingCheck(BaseSchema):
+    type = fields.Str(required=True, validate=validate.Length(min=1, max=128))
+    binding = fields.Dict(required=True)
+
+
+class BindingProblems(Schema):
+    problems = fields.Dict(metadata={"description": "{JSON path: [messages]}; empty when the binding fits"})

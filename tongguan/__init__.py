@@ -18,6 +18,7 @@ BLUEPRINTS = [
     "catalog.tags.api:blp",
     "catalog.registry.api:blp",
     "builder.api:blp",
+    "builder.run_api:blp",
     "builder.packages.api:blp",
     "runtime.sources.api:blp",
     "runtime.services.api:blp",

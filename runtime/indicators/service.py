@@ -256,12 +256,16 @@ def _key_of(row: dict, by: tuple[str, ...]):
 @action("data.read")
 def indicator_values(session: Session, actor: Actor, codes: list[str], *, by: list[str] | None = None,
                      window: str | None = None, params: dict | None = None, now: dt.datetime | None = None,
-                     use_cache: bool = True) -> dict:
+                     where: dict | None = None, use_cache: bool = True) -> dict:
     """The values of several indicators, grouped by `by` (a declared dimension of each base indicator),
     over the last `window` (default: each indicator's own). One SQL statement per (service, window):
-    {"by": [...], "rows": [{dimension: v, code: value, ...}], "indicators": {code: {name, unit, window}}}."""
+    {"by": [...], "rows": [{dimension: v, code: value, ...}], "indicators": {code: {name, unit, window}}}.
+
+    `where` ({dimension: value}) keeps only the rows with those values, for the base indicators that
+    declare the dimension; the others ignore it (a page's linkage filters the cards that share it)."""
     by = tuple(by or ())
     params = params or {}
+    where = {k: v for k, v in (where or {}).items() if isinstance(k, str)}
     wanted = _by_codes(session, list(dict.fromkeys(codes)))
     everything = dict(wanted)
     for ind in list(wanted.values()):
@@ -276,6 +280,7 @@ def indicator_values(session: Session, actor: Actor, codes: list[str], *, by: li
                 f"指标 {ind.code} 不能按 {', '.join(missing)} 分组（可用维度：{', '.join(ind.dimensions) or '无'}）"]})
     now = now or dt.datetime.now(dt.timezone.utc)
     key = (tuple(sorted(codes)), by, window, tuple(sorted(params.items())), now.replace(second=0, microsecond=0),
+           tuple(sorted((k, str(v)) for k, v in where.items())),
            tuple(sorted((i.code, i.revision, i.version) for i in everything.values())),
            tuple(sorted({(i.service_id,) for i in base})),
            tuple(sorted(freshness_key(session, s) for s in
@@ -290,13 +295,15 @@ def indicator_values(session: Session, actor: Actor, codes: list[str], *, by: li
     for ind in base:
         # An indicator without a time field is a snapshot: a window does not apply to it.
         win = parse_window(window or ind.default_window) if ind.time_field else None
-        groups.setdefault((ind.service_id, win, ind.time_field if win else ""), []).append(ind)
+        # the filters an indicator applies are part of its group: only indicators sharing them share a query
+        applied = tuple(sorted((k, v) for k, v in where.items() if k in ind.dimensions))
+        groups.setdefault((ind.service_id, win, ind.time_field if win else "", applied), []).append(ind)
     table: dict[tuple, dict] = {}
-    for (service_id, win, time_field), inds in groups.items():
+    for (service_id, win, time_field, applied), inds in groups.items():
         svc = session.get(DataService, service_id)
         svc_params = {k: v for k, v in params.items() if k in {p["name"] for p in svc.params}}
         if svc.kind == "composite":
-            _in_python(session, svc, svc_params, inds, by, win, time_field, now, table)
+            _in_python(session, svc, svc_params, inds, by, win, time_field, now, table, dict(applied))
             continue
         selectable, columns, run = rows_source(session, svc, svc_params)
         try:
@@ -305,6 +312,8 @@ def indicator_values(session: Session, actor: Actor, codes: list[str], *, by: li
                                              max_rows=MAX_GROUPS, fields=_fields_of(svc))
         except dsl.DslError as exc:
             raise _dsl_error("formula", exc) from None
+        for name, value in applied:
+            stmt = stmt.where(columns[name] == value) if name in columns else stmt
         for row in run(stmt):
             table.setdefault(_key_of(row, by), {b: row[b] for b in by}).update({i.code: row[i.code] for i in inds})
     if not by and not table:
@@ -327,9 +336,11 @@ def indicator_values(session: Session, actor: Actor, codes: list[str], *, by: li
 
 
 def _in_python(session: Session, svc: DataService, params: dict, inds: list[Indicator], by: tuple, win,
-               time_field: str, now: dt.datetime, table: dict) -> None:
+               time_field: str, now: dt.datetime, table: dict, where: dict | None = None) -> None:
     """A composite service's rows are combined here, so its indicators are computed here too."""
     rows, fields = composite_rows(session, svc, params)
+    if where:
+        rows = [r for r in rows if all(r.get(k) == v for k, v in where.items())]
     if win is not None:
         start, end = now.replace(tzinfo=None) - win, now.replace(tzinfo=None)
         rows = [r for r in rows if r.get(time_field) is not None

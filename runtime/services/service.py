@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from runtime.sources import builtin, tabular
+from runtime.sources import builtin, httpjson, tabular
 from runtime.sources.models import DataSource
 from runtime.sources.service import secret_of
 from runtime.sources.sqlconn import engine_for
@@ -82,6 +82,8 @@ def _table_of(session: Session, svc: DataService):
     if src.kind == "file":
         table = tabular.table_for(src.file_table, src.fields)
         return table, tablequery.fields_of(table, {f["name"]: f["type"] for f in src.fields})
+    if src.kind == "http":  # no table: the fields found when the source was last tested
+        return None, {f["name"]: f["type"] for f in src.fields}
     from sqlalchemy import MetaData, Table
 
     try:
@@ -135,8 +137,11 @@ def _check(session: Session, svc: DataService) -> dict[str, list[str]]:
             errors.setdefault("params", []).append(f"声明的参数未在查询中使用：{', '.join(unused)}")
     elif svc.kind == "table":
         table = svc.definition.get("table")
-        if src.kind == "http":
-            errors["kind"] = ["HTTP 接口类数据源请直接预览；数据表查询用于数据库和上传文件"]
+        if src.kind == "http":  # an inbound API: its records are filtered and projected here
+            if table != "records":
+                errors["definition.table"] = ["HTTP 接口类数据源的表为 records"]
+            elif svc.definition.get("group_by") or svc.definition.get("aggregates"):
+                errors["definition.group_by"] = ["HTTP 接口类数据服务只支持筛选和选列，不支持分组聚合"]
         elif src.kind == "file" and table != src.file_table:
             errors["definition.table"] = [f"上传文件类数据源的表为 {src.file_table}"]
         elif src.kind == "builtin" and table != src.config.get("dataset"):
@@ -220,6 +225,8 @@ def _execute(session: Session, svc: DataService, params: dict, limit: int) -> di
         problems = tablequery.check(svc.definition, fields)
         if problems:
             raise Invalid("The table query is not valid.", problems)
+        if src.kind == "http":
+            return _http_records(svc, fields, limit)
         stmt = tablequery.statement(table, svc.definition, fields, order_by_row=src.kind == "file").limit(limit + 1)
         if src.kind in ("file", "builtin"):
             return _collect(session.execute(stmt), limit)
@@ -242,6 +249,40 @@ def _execute(session: Session, svc: DataService, params: dict, limit: int) -> di
         raise Invalid("The query failed.", {"definition.sql": [f"查询执行失败：{_reason(exc)}"]}) from exc
 
 
+def _http_records(svc: DataService, fields: dict[str, str], limit: int) -> dict:
+    """An HTTP source's records, typed as its fields, filtered and projected in Python (the
+    DSL's Python back end has the SQL back end's semantics). Fetched on every call: the
+    source's own timeout and size limit bound the cost."""
+    import dsl
+
+    src = svc.source
+    auth = secret_of(src).get("auth_header")
+    try:
+        doc = httpjson.fetch(src.config["url"], headers={"Authorization": auth} if auth else None,
+                             timeout=float(src.config.get("timeout_s", 10)),
+                             max_bytes=int(src.config.get("max_bytes", 5_000_000)),
+                             allowed_hosts=httpjson.ALLOWED_HOSTS)
+        records = httpjson.records(doc, src.config.get("json_path", ""))
+    except httpjson.FetchError as exc:
+        raise Conflict(f"HTTP 接口调用失败：{exc}") from exc
+    where = dsl.parse(svc.definition["filter"]) if svc.definition.get("filter") else None
+    names = svc.definition.get("columns") or list(fields)
+    rows = []
+    for record in records:
+        row = {}
+        for name, kind in fields.items():
+            try:
+                row[name] = tabular.coerce(record.get(name), kind)
+            except (ValueError, TypeError):
+                row[name] = None  # as a database column would hold a value it cannot read: nothing
+        if where is None or dsl.matches(where, row, fields=fields):
+            rows.append({n: _json(row[n]) for n in names})
+            if len(rows) > limit:
+                break
+    return {"columns": [{"name": n, "type": fields[n]} for n in names], "rows": rows[:limit],
+            "truncated": len(rows) > limit}
+
+
 SA_TYPES = {"integer": "Integer", "number": "Float", "string": "Text", "boolean": "Boolean", "date": "Date",
             "datetime": "DateTime"}
 
@@ -255,6 +296,9 @@ def rows_source(session: Session, svc: DataService, params: dict):
     values = _bind(svc, params)
     if svc.kind == "composite":
         raise ValueError("a composite service has no single place to push down to; use composite_rows()")
+    if src.kind == "http":
+        raise Invalid("Indicators cannot be computed over an HTTP source yet.", {"service_id": [
+            f"数据服务 {svc.code} 读取 HTTP 接口，指标暂不能基于它计算；请改用组合服务或数据库类数据源"]})
     if svc.kind == "table":
         table, fields = _table_of(session, svc)
         sub = tablequery.statement(table, svc.definition, fields).subquery("rows")
@@ -438,7 +482,7 @@ def service_set_state(session: Session, actor: Actor, service_id: int, state: st
         raise Invalid("This state change is not allowed.", {"state": [
             f"不能从“{STATES[svc.state][0]}”变为“{STATES.get(state, (state,))[0]}”"]})
     if state == "online":
-        _validate_and_probe(session, svc)
+        _validate_and_probe(session, svc, svc.output)  # keep the declared types (SQLite's timestamps are text)
     else:
         users = [d for d in dependants_of(session, "data_service", svc) if d.state in ("published", "online")]
         if users:
@@ -509,7 +553,8 @@ def service_call(session: Session, actor: Actor, code: str, params: dict, limit:
     if svc.state != "online":
         raise Conflict(f"数据服务 {code} 未上线（当前：{STATES[svc.state][0]}）")
     if not (_may_call(session, actor, svc) or (app and _may_call(session, actor, svc, app))):
-        raise Forbidden(f"Neither your department nor the app is authorised to call data service {code}.")
+        raise Forbidden(f"你的部门和该应用均未获授权调用数据服务 {code} "
+                        f"(neither your department nor the app is authorised to call data service {code})")
     out = _execute(session, svc, _bind(svc, params), limit)
     return {"service": svc.code, "revision": svc.revision, **out}
 
