@@ -17,11 +17,15 @@ together: one `indicator_values` call, which is itself one SQL statement per dat
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+import orjson
 from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -106,12 +110,64 @@ def run_page(session: Session, actor: Actor, app_code: str, page_code: str) -> d
     return {**_summary(app, release), "page": {"code": meta["code"], "name": meta["name"], "document": document}}
 
 
+class _Answers:
+    """Live pages' answers, kept per process. A big screen's viewers all ask for the same page: one
+    answer serves them for `FRESH_S`. An older one (up to `STALE_S`) is still served to the others while
+    one request computes the next, so the minute the indicator cache turns over costs one viewer a
+    wait, not all of them. The key holds what decides the answer: the database, the release, the
+    request, and the viewer's department and data rights (data services are granted per department)."""
+
+    FRESH_S, STALE_S, SIZE = 10.0, 120.0, 256
+
+    def __init__(self):
+        self.kept: OrderedDict[tuple, tuple[float, dict]] = OrderedDict()
+        self.busy: dict[tuple, threading.Event] = {}
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple, compute) -> dict:
+        with self.lock:
+            found = self.kept.get(key)
+            age = time.monotonic() - found[0] if found else None
+            running = self.busy.get(key)
+            if found and (age < self.FRESH_S or (age < self.STALE_S and running)):
+                return found[1]
+            if running is None:
+                self.busy[key] = threading.Event()
+        if running is not None:  # nothing to serve yet: wait for the one computing it, not compute it twice
+            running.wait(30)
+            with self.lock:
+                found = self.kept.get(key)
+            if found:
+                return found[1]
+            return compute()
+        try:
+            answer = compute()
+            with self.lock:
+                self.kept[key] = (time.monotonic(), answer)
+                self.kept.move_to_end(key)
+                while len(self.kept) > self.SIZE:
+                    self.kept.popitem(last=False)
+            return answer
+        finally:
+            with self.lock:
+                self.busy.pop(key).set()
+
+
+_answers = _Answers()
+
+
 @action("app.read")
 def run_page_data(session: Session, actor: Actor, app_code: str, page_code: str, request: Request) -> dict:
-    """Every bound card of a live page resolved (see the module's docstring)."""
+    """Every bound card of a live page resolved (see the module's docstring). Answers are shared by
+    the page's viewers for a few seconds (`_Answers`), unless the request fixes its own `now`."""
     app, release = _published(session, app_code)
     _, document = _frozen_page(release, page_code)
-    return page_data(session, actor, app, document, request)
+    if request.now is not None:
+        return page_data(session, actor, app, document, request)
+    key = (str(session.get_bind().url), release.id, release.published_at.isoformat(), page_code,
+           orjson.dumps([request.params, request.filters, request.origin, request.cards], option=orjson.OPT_SORT_KEYS),
+           actor.department_id, actor.can("data.manage"))
+    return _answers.get(key, lambda: page_data(session, actor, app, document, request))
 
 
 @action("app.read")
@@ -226,23 +282,32 @@ class _Plan:
         self.calls.setdefault(key, set()).add(frozenset(codes))
         self.args[key] = args
 
-    def _values(self, session: Session, actor: Actor, key: tuple, codes) -> dict | Exception:
+    def _request(self, key: tuple, codes) -> dict:
         by, window, params, filters, now = self.args[key]
+        return {"codes": sorted(codes), "by": [by] if by else None, "window": window, "params": params, "now": now,
+                "where": filters}
+
+    def _values(self, session: Session, actor: Actor, wanted: list[tuple]) -> list:
         try:
-            return indicators.indicator_values(session, actor, sorted(codes), by=[by] if by else None, window=window,
-                                               params=params, now=now, where=filters)
-        except (DomainError, dsl.DslError, SQLAlchemyError) as exc:
-            if isinstance(exc, SQLAlchemyError):
-                log.warning("page data: indicators %s failed: %s", sorted(codes), exc)
-                session.rollback()  # reads only: nothing to lose, and PostgreSQL needs it to go on
-            return exc
+            return indicators.indicator_values_many(session, actor, [self._request(k, c) for k, c in wanted])
+        except SQLAlchemyError as exc:
+            log.warning("page data: indicators failed: %s", exc)
+            session.rollback()  # reads only: nothing to lose, and PostgreSQL needs it to go on
+            return [exc] * len(wanted)
 
     def run(self, session: Session, actor: Actor) -> None:
+        shared = [(key, frozenset().union(*code_sets)) for key, code_sets in self.calls.items()]
+        answers = dict(zip(shared, self._values(session, actor, shared)))
+        alone = []
         for key, code_sets in self.calls.items():
-            shared = self._values(session, actor, key, frozenset().union(*code_sets))
+            answer = answers[(key, frozenset().union(*code_sets))]
             for codes in code_sets:
-                alone = shared if not isinstance(shared, Exception) or len(code_sets) == 1 else None
-                self.results[(key, codes)] = alone if alone is not None else self._values(session, actor, key, codes)
+                if isinstance(answer, Exception) and len(code_sets) > 1:
+                    alone.append((key, codes))
+                else:
+                    self.results[(key, codes)] = answer
+        if alone:
+            self.results.update(zip(alone, self._values(session, actor, alone)))
 
     def result(self, key: tuple, codes: list[str]) -> dict | Exception | None:
         return self.results.get((key, frozenset(codes)))
@@ -370,12 +435,33 @@ def _service_slot(session: Session, actor: Actor, app: App, pending: _Pending, p
     return {"rows": rows, "dimension": by, "measures": measures, "labels": {c: c for c in columns}, "unit": ""}
 
 
+_specs: OrderedDict[bytes, dict] = OrderedDict()
+_specs_lock = threading.Lock()
+SPEC_CACHE = 1024
+
+
 def _spec(component_type, card: dict, slot_data: dict, theme: str) -> dict | None:
+    """The card's Vega-Lite spec. Building one with altair costs tens of milliseconds, and a page's data
+    changes at most once a minute (the indicator cache): the same inputs give the same spec, kept."""
     if not has_spec(component_type) or not slot_data.get("rows"):
         return None
-    return vega_spec(component_type, card.get("props") or {}, slot_data["rows"], theme=theme,
-                     dimension=slot_data.get("dimension"), measures=slot_data.get("measures") or None,
-                     labels=slot_data.get("labels") or None)
+    key = hashlib.blake2b(orjson.dumps(
+        [component_type.ref, card.get("props") or {}, theme, slot_data.get("dimension"), slot_data.get("measures"),
+         slot_data.get("labels"), slot_data["rows"]],
+        option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str), digest_size=16).digest()
+    with _specs_lock:
+        found = _specs.get(key)
+        if found is not None:
+            _specs.move_to_end(key)
+            return found
+    built = vega_spec(component_type, card.get("props") or {}, slot_data["rows"], theme=theme,
+                      dimension=slot_data.get("dimension"), measures=slot_data.get("measures") or None,
+                      labels=slot_data.get("labels") or None)
+    with _specs_lock:
+        _specs[key] = built
+        while len(_specs) > SPEC_CACHE:
+            _specs.popitem(last=False)
+    return built
 
 
 def page_data(session: Session, actor: Actor, app: App, document: dict, request: Request) -> dict:

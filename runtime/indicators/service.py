@@ -52,14 +52,6 @@ def _indicator(session: Session, indicator_id: int) -> Indicator:
     return ind
 
 
-def _by_codes(session: Session, codes: list[str]) -> dict[str, Indicator]:
-    found = {i.code: i for i in session.scalars(select(Indicator).where(Indicator.code.in_(codes)))}
-    missing = [c for c in codes if c not in found]
-    if missing:
-        raise Invalid("Unknown indicators.", {"codes": [f"指标不存在：{', '.join(missing)}"]})
-    return found
-
-
 def _fields_of(svc: DataService) -> dict[str, str]:
     return {f["name"]: f["type"] for f in svc.output}
 
@@ -253,6 +245,60 @@ def _key_of(row: dict, by: tuple[str, ...]):
     return tuple(row.get(b) for b in by)
 
 
+class _Known:
+    """Indicators and data services read once for several computations (the cards of a page):
+    each computation's cache key needs every indicator it depends on and its services' freshness."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self.indicators: dict[str, Indicator | None] = {}
+        self.freshness: dict[int, tuple] = {}
+
+    def _load(self, codes) -> None:
+        missing = [c for c in codes if c not in self.indicators]
+        if missing:
+            found = {i.code: i for i in self.session.scalars(select(Indicator).where(Indicator.code.in_(missing)))}
+            self.indicators.update({c: found.get(c) for c in missing})
+
+    def closure(self, codes: list[str]) -> tuple[dict[str, Indicator], dict[str, Indicator]]:
+        """(the indicators asked for, those and everything they depend on); unknown codes refused."""
+        self._load(codes)
+        unknown = [c for c in codes if self.indicators[c] is None]
+        if unknown:
+            raise Invalid("Unknown indicators.", {"codes": [f"指标不存在：{', '.join(unknown)}"]})
+        wanted = {c: self.indicators[c] for c in codes}
+        everything, frontier = dict(wanted), list(wanted.values())
+        while frontier:  # one query per level of derivation
+            deps = [d for i in frontier for d in (i.depends_on or []) if d not in everything]
+            self._load(deps)
+            frontier = [self.indicators[d] for d in dict.fromkeys(deps) if self.indicators[d] is not None]
+            everything.update({i.code: i for i in frontier})
+        return wanted, everything
+
+    def freshness_of(self, service_ids: set[int]) -> tuple:
+        missing = [i for i in service_ids if i not in self.freshness]
+        if missing:
+            for svc in self.session.scalars(select(DataService).where(DataService.id.in_(missing))):
+                self.freshness[svc.id] = freshness_key(self.session, svc)
+        return tuple(sorted(self.freshness[i] for i in service_ids if i in self.freshness))
+
+
+@action("data.read")
+def indicator_values_many(session: Session, actor: Actor, requests: list[dict], *, use_cache: bool = True) -> list:
+    """Several `indicator_values` computations at once (a page's cards): the indicators and services
+    are read once for all. Each request is a dict of `indicator_values`' arguments (`codes`, `by`,
+    `window`, `params`, `now`, `where`); each answer is its result, or the error it raised
+    (`Invalid`, `NotFound`, `dsl.DslError`), so one bad request does not fail the others."""
+    known = _Known(session)
+    answers: list = []
+    for request in requests:
+        try:
+            answers.append(_values(session, known, use_cache=use_cache, **request))
+        except (Invalid, NotFound, dsl.DslError) as exc:
+            answers.append(exc)
+    return answers
+
+
 @action("data.read")
 def indicator_values(session: Session, actor: Actor, codes: list[str], *, by: list[str] | None = None,
                      window: str | None = None, params: dict | None = None, now: dt.datetime | None = None,
@@ -263,15 +309,17 @@ def indicator_values(session: Session, actor: Actor, codes: list[str], *, by: li
 
     `where` ({dimension: value}) keeps only the rows with those values, for the base indicators that
     declare the dimension; the others ignore it (a page's linkage filters the cards that share it)."""
+    return _values(session, _Known(session), codes=codes, by=by, window=window, params=params, now=now, where=where,
+                   use_cache=use_cache)
+
+
+def _values(session: Session, known: _Known, *, codes: list[str], by: list[str] | None = None,
+            window: str | None = None, params: dict | None = None, now: dt.datetime | None = None,
+            where: dict | None = None, use_cache: bool = True) -> dict:
     by = tuple(by or ())
     params = params or {}
     where = {k: v for k, v in (where or {}).items() if isinstance(k, str)}
-    wanted = _by_codes(session, list(dict.fromkeys(codes)))
-    everything = dict(wanted)
-    for ind in list(wanted.values()):
-        for code in _closure(session, ind):
-            if code not in everything:
-                everything[code] = session.scalar(select(Indicator).where(Indicator.code == code))
+    wanted, everything = known.closure(list(dict.fromkeys(codes)))
     base = [i for i in everything.values() if i.kind == "base"]
     for ind in base:
         missing = [b for b in by if b not in ind.dimensions]
@@ -283,8 +331,7 @@ def indicator_values(session: Session, actor: Actor, codes: list[str], *, by: li
            tuple(sorted((k, str(v)) for k, v in where.items())),
            tuple(sorted((i.code, i.revision, i.version) for i in everything.values())),
            tuple(sorted({(i.service_id,) for i in base})),
-           tuple(sorted(freshness_key(session, s) for s in
-                        session.scalars(select(DataService).where(DataService.id.in_({i.service_id for i in base}))))))
+           known.freshness_of({i.service_id for i in base}))
     if use_cache:
         with _cache_lock:
             hit = _cache.get(key)

@@ -1,6 +1,7 @@
 """The runtime viewer's data: one request resolves every bound card of a page, batched; linkage
 filters and page parameters drive the bindings; a failing card answers its error in place."""
 import datetime as dt
+import threading
 
 import pytest
 
@@ -127,3 +128,28 @@ def test_the_http_api(client, bearer, make_user, session, city_data, publish):
     broken = client.post(f"/api/v1/apps/{app_id}/pages/{page_id}/data", headers=headers,
                          json={"document": {"layout": "free", "cards": [{"id": "x"}]}})
     assert broken.status_code == 422 and any(k.startswith("document.cards[0]") for k in broken.json["errors"])
+
+
+def test_viewers_of_one_page_share_one_computation():
+    answers, calls = viewer._Answers(), []
+    gate = threading.Event()
+
+    def compute():
+        calls.append(1)
+        gate.wait(5)
+        return {"n": len(calls)}
+
+    threads = [threading.Thread(target=lambda: results.append(answers.get(("k",), compute)))
+               for _ in range(5)]
+    results: list = []
+    for t in threads:
+        t.start()
+    gate.set()
+    for t in threads:
+        t.join()
+    assert calls == [1] and results == [{"n": 1}] * 5  # the others waited for the first
+    answers.kept[("k",)] = (answers.kept[("k",)][0] - 60, {"n": "old"})  # past fresh, not yet too stale
+    answers.busy[("k",)] = threading.Event()  # someone is computing the next answer
+    assert answers.get(("k",), compute) == {"n": "old"}
+    del answers.busy[("k",)]
+    assert answers.get(("k",), lambda: {"n": "new"}) == {"n": "new"}

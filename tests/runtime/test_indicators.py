@@ -157,3 +157,18 @@ def test_rounding_and_percentiles_run_on_a_sqlite_source(session, operator, even
     define(session, operator, events_service, "p50", "percentile(on_time, 0.5)")
     out = indicators.indicator_values(session, operator, ["share", "p50"], window="90d", now=NOW)
     assert out["rows"] == [{"share": 50.0, "p50": 1.0}]
+
+
+def test_many_computations_read_the_indicators_once_and_fail_alone(session, operator, events_service):
+    define(session, operator, events_service, "reported", "count()")
+    define(session, operator, events_service, "closed", "count(where status = '办结')")
+    answers = indicators.indicator_values_many(session, operator, [
+        {"codes": ["reported"], "by": ["district"], "now": NOW},
+        {"codes": ["closed", "reported"], "now": NOW},
+        {"codes": ["nope"], "now": NOW},
+        {"codes": ["reported"], "by": ["status"], "now": NOW},
+    ])
+    assert {r["district"]: r["reported"] for r in answers[0]["rows"]} == {"江东区": 3, "江西区": 2}
+    assert answers[1]["rows"] == [{"closed": 3, "reported": 5}]
+    assert isinstance(answers[2], Invalid) and "nope" in str(answers[2].errors)
+    assert isinstance(answers[3], Invalid) and "status" in answers[3].errors["by"][0]

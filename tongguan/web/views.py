@@ -145,6 +145,11 @@ def data():
     return redirect(url_for("data_web.sources"))
 
 
+@bp.route("/builder/home")
+def builder():
+    return redirect(url_for("builder_web.apps"))
+
+
 @bp.route("/events")
 def events():
     return redirect(url_for("events_web.index"))
