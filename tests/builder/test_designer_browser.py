@@ -67,6 +67,10 @@ def test_an_operator_designs_binds_saves_and_publishes_a_big_screen(page, live_s
     expect(cards(page).first.locator(".tg-vega-canvas canvas, .tg-vega-canvas svg").first).to_be_visible(timeout=15000)
     page.wait_for_timeout(500)
     shot(page, request, "designer-bound")
+    preview_bars = cards(page).first.locator("svg .mark-rect path")
+    expect(preview_bars).to_have_count(3)
+    previewed = sorted(preview_bars.evaluate_all("els => els.map(e => e.getAttribute('aria-label'))"))
+    assert any("江东区" in label and "3" in label for label in previewed)
 
     page.keyboard.press("Control+s")
     expect(page.locator(".el-message", has_text="已保存为第 2 版")).to_be_visible()
@@ -107,6 +111,14 @@ def test_an_operator_designs_binds_saves_and_publishes_a_big_screen(page, live_s
     [card] = document["cards"]
     assert card["type"] == "chart.bar@1" and card["title"] == "各区事件数"
     assert card["binding"] == {"indicator": "events", "by": "district"}
+
+    # the published big screen shows the same bars as the preview did
+    page.goto(f"{live_server}/run/flood_screen")
+    run_bars = page.locator(f".tg-cv[data-card='{card['id']}'] svg .mark-rect path")
+    expect(run_bars).to_have_count(3, timeout=15000)
+    assert sorted(run_bars.evaluate_all("els => els.map(e => e.getAttribute('aria-label'))")) == previewed
+    page.wait_for_timeout(300)
+    shot(page, request, "designer-run")
 
 
 def test_the_second_editors_stale_save_merges_and_keeps_both_changes(page, browser, live_server, make_user, session,
