@@ -19,6 +19,7 @@ from schemathesis import GenerationMode
 from sqlalchemy import func, select
 
 from builder.models import App, AppPage
+from builder.api_services.models import ApiService
 from catalog.matters.models import DomainCatalog, DomainItem, Matter
 from catalog.resources.models import Directory, Resource
 from catalog.tags.models import Tag
@@ -39,7 +40,8 @@ MIN_REQUESTS = 300
 ETAG_DOCUMENTS = {"department_id": Department, "user_id": User, "directory_id": Directory, "resource_id": Resource,
                   "matter_id": Matter, "item_id": DomainItem, "catalog_id": DomainCatalog, "tag_id": Tag,
                   "source_id": DataSource, "service_id": DataService, "indicator_id": Indicator,
-                  "rule_id": AlertRule, "app_id": App, "flow_id": Flow, "event_id": Event, "page_id": AppPage}
+                  "rule_id": AlertRule, "app_id": App, "flow_id": Flow, "event_id": Event, "page_id": AppPage,
+                  "api_service_id": ApiService}
 
 
 def count(session, model):

@@ -19,6 +19,7 @@ BLUEPRINTS = [
     "catalog.registry.api:blp",
     "builder.api:blp",
     "builder.run_api:blp",
+    "builder.api_services.api:blp",
     "builder.packages.api:blp",
     "runtime.sources.api:blp",
     "runtime.services.api:blp",
@@ -27,7 +28,7 @@ BLUEPRINTS = [
     "runtime.events.api:blp",
     "runtime.flows.api:blp",
 ]
-PLAIN_BLUEPRINTS = ["runtime.open311.api:blp"]
+PLAIN_BLUEPRINTS = ["runtime.open311.api:blp", "builder.api_services.api:open_blp"]
 
 
 def create_app(config: dict | None = None, *, check_db: bool | None = None) -> Flask:

@@ -24,6 +24,7 @@ MODEL_MODULES = [
     "tongguan.inbox.models",
     "builder.models",
     "builder.packages.models",
+    "builder.api_services.models",
     "runtime.sources.models",
     "runtime.services.models",
     "runtime.indicators.models",
