@@ -390,10 +390,14 @@ def _series(pending: _Pending, result: dict) -> dict:
     else:
         rows = [{**({by: r.get(by)} if by else {}), **{m: r.get(m) for m in measures}} for r in result["rows"]]
         labels = _labels(result, measures)
+    limit = pending.binding.get("limit") or SERIES_LIMIT
+    if len(rows) > limit:  # the largest values are the ones worth showing (a ranking's top ten)
+        rows = sorted(rows, key=lambda r: (not isinstance(r.get(measures[0]), (int, float)),
+                                           -(r.get(measures[0]) or 0)))[:limit]
     if by:
         rows.sort(key=lambda r: (r.get(by) is None, str(r.get(by))))
     units = {(result["indicators"].get(c) or {}).get("unit") or "" for c in pending.codes}
-    return {"rows": rows[:pending.binding.get("limit") or SERIES_LIMIT], "dimension": by, "measures": measures,
+    return {"rows": rows, "dimension": by, "measures": measures,
             "labels": labels, "unit": units.pop() if len(units) == 1 else ""}
 
 

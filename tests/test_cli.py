@@ -67,3 +67,23 @@ def test_jobs_run_once_per_tick_and_selftest(run):
     assert "no job named nope" in run("jobs", "run", "nope", ok=False).output
     assert "alerts.evaluate: done" in run("jobs", "run", "alerts.evaluate").output
     assert "inprocess: RunOutcome(state='done'" in run("jobs", "selftest").output
+
+
+def test_the_demo_big_screen_is_published_and_every_card_resolves(run, tmp_path):
+    from tongguan import create_app
+
+    run("db", "upgrade")
+    run("demo", "seed")
+    secret = run("token", "create", "leader", "--name", "screen").output.strip()
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"})
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {secret}"}
+    page = client.get("/api/v1/run/ops_overview/main", headers=headers).json
+    assert page["app"]["kind"] == "screen" and len(page["page"]["document"]["cards"]) == 11
+    cards = client.post("/api/v1/run/ops_overview/main/data", json={}, headers=headers).json["cards"]
+    assert len(cards) == 10 and {k: v.get("error") for k, v in cards.items() if not v["ok"]} == {}
+    assert sum(r["events_reported"] for r in cards["c8"]["rows"]) > 0
+    filtered = client.post("/api/v1/run/ops_overview/main/data", json={"params": {"district": "江东区城运中心"}},
+                           headers=headers).json["cards"]
+    assert {r["district"] for r in filtered["c7"]["rows"]} == {"江东区城运中心"}
+    app.extensions["tongguan.engine"].dispose()

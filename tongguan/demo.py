@@ -102,3 +102,6 @@ def _seed_catalog(session: Session, actor: Actor, added: dict) -> None:
     from runtime import demo as data
 
     data.seed_demo(session, actor)
+    from builder import demo as builder
+
+    added["apps"] = builder.seed_demo(session, actor)["apps"]

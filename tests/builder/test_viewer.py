@@ -153,3 +153,9 @@ def test_viewers_of_one_page_share_one_computation():
     assert answers.get(("k",), compute) == {"n": "old"}
     del answers.busy[("k",)]
     assert answers.get(("k",), lambda: {"n": "new"}) == {"n": "new"}
+
+
+def test_a_row_limit_keeps_the_largest_values(session, city_data, publish, viewer_actor):
+    publish("ops", screen(bar(by="street", limit=2)))
+    rows = viewer.run_page_data(session, viewer_actor, "ops", "main", Request(now=NOW))["cards"]["c1"]["rows"]
+    assert len(rows) == 2 and {"street": "滨湖街道", "events": 2} in rows  # the one street with two events
