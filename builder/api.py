@@ -198,3 +198,77 @@ class AppReleaseItem(MethodView):
     def get(self, app_id, number):
         """One release with every page's frozen document."""
         return pages.app_release_get(get_session(), current_actor(), app_id, number)
+
+
+# --- packages of releases, import, activation (builder.transfer) ---------------------------------
+
+import io  # noqa: E402  (this section's own imports: the top of the file is another room's)
+
+from flask import request, send_file  # noqa: E402
+from marshmallow import ValidationError  # noqa: E402
+
+from tongguan.errors import Invalid  # noqa: E402
+
+from . import transfer  # noqa: E402
+from .packages.api import _package as read_package  # noqa: E402  (the same upload rules and size cap)
+from .schemas import AppActiveOut, AppImportArgs, AppImported  # noqa: E402
+
+
+@blp.errorhandler(transfer.CodeTaken)
+def _code_taken(exc: transfer.CodeTaken):
+    """409 with the ways on (`options`) and the app that holds the code (`existing`)."""
+    return problem(exc.status, exc.title, exc.detail, exc.errors,
+                   extra={"options": exc.options, "existing": exc.existing})
+
+
+@blp.route(f"/apps/{ID}/releases/{NUMBER}/package")
+class AppReleasePackage(MethodView):
+    @blp.response(200, content_type="application/zip", description="The signed package, as an attachment")
+    def get(self, app_id, number):
+        """The release as a package signed with the platform key: its page documents, the assets
+        they use from /static, and a manifest of the component types, data services and indicators."""
+        package = transfer.app_export(get_session(), current_actor(), app_id, number)
+        app = service.app_get(get_session(), current_actor(), app_id)
+        return send_file(io.BytesIO(package), mimetype="application/zip", as_attachment=True,
+                         download_name=f"{app.code}-{number}.zip", max_age=0)
+
+
+@blp.route("/apps/import")
+class AppImport(MethodView):
+    @blp.doc(requestBody={"required": True, "content": {
+        "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
+            "file": {"type": "string", "format": "binary", "description": "The package (a zip)"},
+            "on_conflict": {"type": "string", "enum": ["rename", "new_version"]},
+            "new_code": {"type": "string"}}}},
+        "application/zip": {"schema": {"type": "string", "format": "binary"}}}},
+        responses={"409": {"$ref": "#/components/responses/Problem"}})  # the code is taken: `options`, `existing`
+    @blp.arguments(AppImportArgs, location="query")
+    @blp.response(201, AppImported)
+    def post(self, args):
+        """Import an app package (multipart `file` or the raw zip). Refused whole (422) with every
+        problem: signature, hashes, page documents, missing component types, data services or
+        indicators. A taken code gets 409 unless on_conflict says rename (with new_code) or new_version."""
+        package = read_package()
+        if request.mimetype == "multipart/form-data":  # the form's fields, checked as the query's
+            form = {k: v for k, v in request.form.items() if k in ("on_conflict", "new_code", "allow_unsigned")}
+            try:
+                args = AppImportArgs().load({**request.args.to_dict(), **form})
+            except ValidationError as exc:
+                raise Invalid("The import's options are not valid.", {"form": exc.messages}) from None
+        db = get_session()
+        app, release, created = transfer.app_import(db, current_actor(), package, on_conflict=args.get("on_conflict"),
+                                                    new_code=args.get("new_code"),
+                                                    allow_unsigned=args["allow_unsigned"])
+        db.commit()
+        return {"app": app, "release": release, "created": created}
+
+
+@blp.route(f"/apps/{ID}/releases/{NUMBER}/activate")
+class AppReleaseActivate(MethodView):
+    @blp.response(200, AppActiveOut)
+    def post(self, app_id, number):
+        """Make the release the one /run shows (deploying and rolling back call this)."""
+        db = get_session()
+        app = transfer.app_release_activate(db, current_actor(), app_id, number)
+        db.commit()
+        return with_etag(app)

@@ -195,3 +195,23 @@ class BindingCheck(BaseSchema):
 
 class BindingProblems(Schema):
     problems = fields.Dict(metadata={"description": "{JSON path: [messages]}; empty when the binding fits"})
+
+
+# --- packages of releases, import, activation (builder.transfer) ---------------------------------
+
+class AppImportArgs(BaseSchema):
+    on_conflict = fields.Str(validate=validate.OneOf(["rename", "new_version"]), metadata={
+        "description": "When the package's app code is taken: import under new_code, or as a new version"})
+    new_code = fields.Str(validate=CODE, metadata={"description": "The app's code with on_conflict=rename"})
+    allow_unsigned = fields.Bool(load_default=False,
+                                 metadata={"description": "Accept a package without a (trusted) signature"})
+
+
+class AppActiveOut(AppOut):
+    active_release = fields.Int(allow_none=True, metadata={"description": "The release /run shows (null: newest)"})
+
+
+class AppImported(Schema):
+    app = fields.Nested(AppActiveOut)
+    release = fields.Nested(AppReleaseOut)
+    created = fields.Bool(metadata={"description": "A new app was created (false: a new version of one)"})

@@ -20,6 +20,7 @@ BLUEPRINTS = [
     "builder.api:blp",
     "builder.run_api:blp",
     "builder.api_services.api:blp",
+    "builder.environments.api:blp",
     "builder.packages.api:blp",
     "runtime.sources.api:blp",
     "runtime.services.api:blp",

@@ -25,6 +25,7 @@ MODEL_MODULES = [
     "builder.models",
     "builder.packages.models",
     "builder.api_services.models",
+    "builder.environments.models",
     "runtime.sources.models",
     "runtime.services.models",
     "runtime.indicators.models",

@@ -59,6 +59,7 @@ PERMISSIONS: dict[str, str] = {
     "flow.manage": "design, publish and bind flows",
     "package.verify": "verify resource packages and read the platform's and the trusted signing keys",
     "package.manage": "sign resource packages and manage the trusted signing keys",
+    "environment.manage": "register environments (other instances), deploy app releases to them and roll back",
 }
 
 _READER = {"org.read", "token.own", "inbox.own", "catalog.read", "matter.read", "tag.read", "tag.apply", "component.read",
