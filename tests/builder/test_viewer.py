@@ -159,3 +159,10 @@ def test_a_row_limit_keeps_the_largest_values(session, city_data, publish, viewe
     publish("ops", screen(bar(by="street", limit=2)))
     rows = viewer.run_page_data(session, viewer_actor, "ops", "main", Request(now=NOW))["cards"]["c1"]["rows"]
     assert len(rows) == 2 and {"street": "滨湖街道", "events": 2} in rows  # the one street with two events
+
+
+def test_binding_check_names_each_problem_by_path(session, viewer_actor):
+    assert viewer.binding_check(session, viewer_actor, "chart.bar@1", {"indicator": "events"}) == {"problems": {}}
+    found = viewer.binding_check(session, viewer_actor, "chart.bar@1", {"indicator": "events", "window": "3 days"})
+    assert list(found["problems"]) == ["window"]
+    assert "type" in viewer.binding_check(session, viewer_actor, "chart.nope@1", {})["problems"]
