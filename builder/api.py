@@ -1,20 +1,25 @@
 """/api/v1/apps: the apps operators build, their pages (draft documents saved with If-Match),
-the pages' revisions, and the app's releases."""
+the pages' revisions, the app's releases, and releases exported, imported and activated as packages."""
 from __future__ import annotations
 
+import io
+
+from flask import request, send_file
 from flask.views import MethodView
+from marshmallow import ValidationError
 
 from tongguan.api import Blueprint, current_actor, etag, if_match, with_etag
 from tongguan.db import get_session
-from tongguan.errors import problem
+from tongguan.errors import Invalid, problem
 from tongguan.schemas import PageArgs
 
-from . import models, pages, service
+from . import models, pages, presets, service, transfer
 from .models import App
-from .schemas import (AppCreate, AppOut, AppPage, AppPageBrief, AppPageCreate, AppPageOut, AppPageSave, AppPageSaved,
-                      AppPageUpdate, AppQuery, AppReleaseCreate, AppReleaseDocuments, AppReleaseOut, AppReleasePage,
-                      AppRevisionDiff, AppRevisionDiffQuery, AppRevisionDocument, AppRevisionPage,
-                      AppRevisionRestore, AppUpdate)
+from .packages.api import _package as read_package  # the same upload rules and size cap as any package
+from .schemas import (AppActiveOut, AppCreate, AppImportArgs, AppImported, AppOut, AppPage, AppPageBrief,
+                      AppPageCreate, AppPageOut, AppPageSave, AppPageSaved, AppPageUpdate, AppPresetOut, AppQuery,
+                      AppReleaseCreate, AppReleaseDocuments, AppReleaseOut, AppReleasePage, AppRevisionDiff,
+                      AppRevisionDiffQuery, AppRevisionDocument, AppRevisionPage, AppRevisionRestore, AppUpdate)
 
 blp = Blueprint("apps", __name__, url_prefix="/api/v1", description="Apps (应用)")
 ID = "<int(min=1, max=2147483647):app_id>"
@@ -48,6 +53,14 @@ class Apps(MethodView):
         app = service.app_create(db, current_actor(), data)
         db.commit()
         return with_etag(app, 201)
+
+
+@blp.route("/apps/presets")
+class AppPresets(MethodView):
+    @blp.response(200, AppPresetOut(many=True))
+    def get(self):
+        """The preset templates a new app can start from (POST /apps with `preset`)."""
+        return presets.app_preset_list(get_session(), current_actor())
 
 
 @blp.route(f"/apps/{ID}")
@@ -201,18 +214,6 @@ class AppReleaseItem(MethodView):
 
 
 # --- packages of releases, import, activation (builder.transfer) ---------------------------------
-
-import io  # noqa: E402  (this section's own imports: the top of the file is another room's)
-
-from flask import request, send_file  # noqa: E402
-from marshmallow import ValidationError  # noqa: E402
-
-from tongguan.errors import Invalid  # noqa: E402
-
-from . import transfer  # noqa: E402
-from .packages.api import _package as read_package  # noqa: E402  (the same upload rules and size cap)
-from .schemas import AppActiveOut, AppImportArgs, AppImported  # noqa: E402
-
 
 @blp.errorhandler(transfer.CodeTaken)
 def _code_taken(exc: transfer.CodeTaken):

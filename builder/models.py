@@ -31,6 +31,8 @@ class App(Versioned, Base):
     created_by: Mapped[int | None] = mapped_column(Integer)
     # The release /run shows; None: the newest. Set by deploying and rolling back.
     active_release: Mapped[int | None] = mapped_column(Integer)
+    # {welcome: {enabled, title, text, image, duration_s}, background: {color, image}} (builder.app_settings)
+    settings: Mapped[dict] = mapped_column(JSONType, default=dict)
 
 
 class AppPage(Versioned, Base):

@@ -14,6 +14,9 @@ class AppCreate(BaseSchema):
     kind = fields.Str(required=True, validate=validate.OneOf(list(KINDS)))
     description = fields.Str(validate=validate.Length(max=2000))
     owner_department_id = fields.Int(validate=validate.Range(min=1, max=2147483647), allow_none=True)
+    preset = fields.Str(validate=validate.Length(min=1, max=64), metadata={
+        "description": "start from this preset template's pages (GET /apps/presets)"})
+    settings = fields.Dict(metadata={"description": "welcome page and background (builder/app_settings.py)"})
 
 
 class AppUpdate(BaseSchema):
@@ -21,6 +24,8 @@ class AppUpdate(BaseSchema):
     description = fields.Str(validate=validate.Length(max=2000))
     owner_department_id = fields.Int(validate=validate.Range(min=1, max=2147483647), allow_none=True)
     state = fields.Str(validate=validate.OneOf(list(STATES)))
+    settings = fields.Dict(metadata={"description": "{welcome: {enabled, title, text, image, duration_s}, "
+                                                    "background: {color, image}}"})
 
 
 class AppQuery(PageArgs):
@@ -37,12 +42,24 @@ class AppOut(Schema):
     description = fields.Str()
     state = fields.Str()
     owner_department_id = fields.Int(allow_none=True)
+    settings = fields.Dict()
+    active_release = fields.Int(allow_none=True, metadata={"description": "The release /run shows (null: newest)"})
     version = fields.Int()
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
 
 
 AppPage = page_of(AppOut, "AppPage")
+
+
+class AppPresetOut(Schema):
+    code = fields.Str()
+    name = fields.Str()
+    name_en = fields.Str()
+    kind = fields.Str()
+    description = fields.Str()
+    pages = fields.List(fields.Str(), metadata={"description": "the names of the pages it starts with"})
+    cards = fields.Int(metadata={"description": "how many cards its pages hold"})
 
 
 # --- pages, revisions, releases (builder.pages) ------------------------------------------------

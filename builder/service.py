@@ -10,6 +10,7 @@ from tongguan.errors import Invalid, NotFound
 from tongguan.pagination import Page, check_version, paginate
 from tongguan.permissions import Actor, action
 
+from . import app_settings, presets
 from .models import KINDS, STATES, App
 
 
@@ -49,17 +50,38 @@ def app_get(session: Session, actor: Actor, app_id: int) -> App:
 
 @action("app.manage")
 def app_create(session: Session, actor: Actor, data: dict) -> App:
+    """Register an app. With `preset` (a code of `builder.presets`) it starts with that preset's
+    pages; `settings` are its welcome page and background (`builder.app_settings`)."""
     if app_by_code(session, data["code"]) is not None:
         raise Invalid("The app is not valid.", {"code": [f"编码 {data['code']} 已被使用"]})
     if data["kind"] not in KINDS:
         raise Invalid("The app is not valid.", {"kind": [f"取值须为 {', '.join(KINDS)} 之一"]})
     if unknown_departments(session, [data.get("owner_department_id")]):
         raise Invalid("The app is not valid.", {"owner_department_id": ["部门不存在"]})
+    _check_extras(data)  # preset and settings (composites/presets slice)
     app = App(code=data["code"], name=data["name"], kind=data["kind"], description=data.get("description", ""),
-              owner_department_id=data.get("owner_department_id", actor.department_id), created_by=actor.id)
+              owner_department_id=data.get("owner_department_id", actor.department_id), created_by=actor.id,
+              settings=data.get("settings") or {})
     session.add(app)
     session.flush()
+    if data.get("preset"):
+        from . import pages  # pages imports this module
+        for page in presets.preset_pages(data["preset"]):
+            pages.app_page_create(session, actor, app.id, {**page, "message": f"预置模板 {data['preset']}"})
     return app
+
+
+def _check_extras(data: dict) -> None:
+    """A preset that exists and suits the app's kind, and settings that fit their schema."""
+    errors = app_settings.problems(data["settings"]) if "settings" in data else {}
+    preset = data.get("preset")
+    if preset and preset not in presets.PRESETS:
+        errors["preset"] = [f"没有名为 {preset} 的预置模板 (no such preset)"]
+    elif preset and presets.PRESETS[preset]["kind"] != data.get("kind", presets.PRESETS[preset]["kind"]):
+        kind = presets.PRESETS[preset]["kind"]
+        errors["preset"] = [f"预置模板 {preset} 用于{KINDS[kind][0]}类应用 (the preset is for {KINDS[kind][1].lower()} apps)"]
+    if errors:
+        raise Invalid("The app is not valid.", errors)
 
 
 @action("app.manage")
@@ -68,7 +90,8 @@ def app_update(session: Session, actor: Actor, app_id: int, data: dict, if_versi
     check_version(app, if_version)
     if unknown_departments(session, [data.get("owner_department_id")]):
         raise Invalid("The app is not valid.", {"owner_department_id": ["部门不存在"]})
-    for key in ("name", "description", "owner_department_id"):
+    _check_extras({k: v for k, v in data.items() if k == "settings"})
+    for key in ("name", "description", "owner_department_id", "settings"):
         if key in data:
             setattr(app, key, data[key])
     if "state" in data:

@@ -16,12 +16,14 @@ together: one `indicator_values` call, which is itself one SQL statement per dat
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import logging
 import threading
 import time
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -29,7 +31,7 @@ import orjson
 from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 import dsl
 from components import lookup
@@ -42,12 +44,14 @@ from runtime.services import service as services
 from tongguan.errors import Invalid, NotFound, DomainError
 from tongguan.permissions import Actor, action
 
+from catalog.registry import packages as third_party  # third-party component renderers
 from . import documents
 from .models import App, AppPage, AppRelease
 from .service import _app, app_by_code
 
 log = logging.getLogger(__name__)
 SERIES_LIMIT = 1000
+PARALLEL, PARALLEL_FROM = 2, 4  # sessions computing a page's indicators at once, from how many statements
 # the value kinds where a window's previous period is drawn next to the value (trend arrows)
 VALUE_KINDS = {"value"}
 
@@ -90,7 +94,8 @@ def _frozen_page(release: AppRelease, page_code: str) -> tuple[dict, dict]:
 
 
 def _summary(app: App, release: AppRelease) -> dict:
-    return {"app": {"id": app.id, "code": app.code, "name": app.name, "kind": app.kind},
+    return {"app": {"id": app.id, "code": app.code, "name": app.name, "kind": app.kind,
+                    "settings": app.settings or {}},  # welcome page and background (builder.app_settings)
             "release": {"number": release.number, "published_at": release.published_at.isoformat()},
             "pages": [{"code": p["code"], "name": p["name"]} for p in release.pages]}
 
@@ -288,12 +293,35 @@ class _Plan:
                 "where": filters}
 
     def _values(self, session: Session, actor: Actor, wanted: list[tuple]) -> list:
+        if len(wanted) >= PARALLEL_FROM and session.get_bind().dialect.name != "sqlite":
+            return self._in_parallel(session, actor, wanted)
+        return self._serial(session, actor, wanted)
+
+    def _serial(self, session: Session, actor: Actor, wanted: list[tuple]) -> list:
         try:
             return indicators.indicator_values_many(session, actor, [self._request(k, c) for k, c in wanted])
         except SQLAlchemyError as exc:
             log.warning("page data: indicators failed: %s", exc)
             session.rollback()  # reads only: nothing to lose, and PostgreSQL needs it to go on
             return [exc] * len(wanted)
+
+    def _in_parallel(self, session: Session, actor: Actor, wanted: list[tuple]) -> list:
+        """A cold page's aggregates are the database's work: run its statements on PARALLEL sessions of
+        their own, so that several server cores scan at once (each session reads the indicators itself)."""
+        chunks = [wanted[i::PARALLEL] for i in range(PARALLEL)]
+        make = sessionmaker(bind=session.get_bind(), expire_on_commit=False)
+        flask_app = current_app._get_current_object() if has_app_context() else None
+
+        def compute(chunk: list[tuple]) -> list:
+            with (flask_app.app_context() if flask_app else contextlib.nullcontext()), make() as own:
+                return self._serial(own, actor, chunk)
+
+        with ThreadPoolExecutor(PARALLEL) as pool:
+            answers = list(pool.map(compute, chunks))
+        merged: list = [None] * len(wanted)
+        for i, chunk_answers in enumerate(answers):
+            merged[i::PARALLEL] = chunk_answers
+        return merged
 
     def run(self, session: Session, actor: Actor) -> None:
         shared = [(key, frozenset().union(*code_sets)) for key, code_sets in self.calls.items()]
@@ -447,6 +475,8 @@ SPEC_CACHE = 1024
 def _spec(component_type, card: dict, slot_data: dict, theme: str) -> dict | None:
     """The card's Vega-Lite spec. Building one with altair costs tens of milliseconds, and a page's data
     changes at most once a minute (the indicator cache): the same inputs give the same spec, kept."""
+    if third_party.is_packaged(component_type):  # [third-party] its template with the rows; None for an iframe
+        return third_party.filled_spec(component_type, slot_data["rows"]) if slot_data.get("rows") else None
     if not has_spec(component_type) or not slot_data.get("rows"):
         return None
     key = hashlib.blake2b(orjson.dumps(
@@ -515,6 +545,9 @@ def page_data(session: Session, actor: Actor, app: App, document: dict, request:
             first = slots[pendings[0].slot.name]
             answers[card_id] = {"ok": True, **first, "slots": slots,
                                 "spec": _spec(component_type, card, first, theme),
+                                # [third-party] how the browser draws it: a Vega-Lite spec, or a sandboxed iframe
+                                **({"renderer": third_party.renderer_answer(component_type)}
+                                   if third_party.is_packaged(component_type) else {}),
                                 "ms": round((spent + time.perf_counter() - started) * 1000, 1)}
         except (DomainError, dsl.DslError, ValueError, SQLAlchemyError) as exc:
             if isinstance(exc, SQLAlchemyError):

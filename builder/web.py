@@ -28,6 +28,19 @@ def designer(app_id: int):
     return _shell(_l("应用设计器"), "builder-designer", "tg-designer-page", app_id=app_id)
 
 
+@bp.route(f"/builder/apps/{ID}/manage")
+@login_required
+def manage(app_id: int):
+    """Releases (export, import, activate), deployments and API services of one app."""
+    return _shell(_l("应用管理"), "builder-app", "tg-app-manage-page", app_id=app_id)
+
+
+@bp.route("/builder/environments")
+@login_required
+def environments():
+    return _shell(_l("环境"), "builder-environments", "tg-environments-page")
+
+
 @bp.route(f"/run/{CODE.format('app_code')}")
 @bp.route(f"/run/{CODE.format('app_code')}/{CODE.format('page_code')}")
 @login_required

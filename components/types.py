@@ -129,8 +129,41 @@ def component_types() -> list[ComponentType]:
     return list(_TYPES.values())
 
 
+# --- types declared elsewhere (third-party packages in the catalog's registry) ------------------------
+# A resolver is `fn(code) -> iterable of ComponentType`: every version of a code that is not built in
+# (the catalog installs one at app start that reads released third-party versions from the database;
+# this package imports nothing of the catalog). Built-in codes never reach a resolver.
+_RESOLVERS: list = []
+
+
+def add_resolver(fn) -> None:
+    """Consult `fn(code)` for codes that are not built in (adding the same function twice is harmless)."""
+    if fn not in _RESOLVERS:
+        _RESOLVERS.append(fn)
+
+
+def remove_resolver(fn) -> None:
+    if fn in _RESOLVERS:
+        _RESOLVERS.remove(fn)
+
+
+def _versions(code: str) -> list[ComponentType]:
+    """Every version of `code`: the built-in ones, else what the resolvers know."""
+    found = [t for (c, _), t in _TYPES.items() if c == code]
+    if found or not isinstance(code, str):
+        return found
+    for resolver in _RESOLVERS:
+        found = [t for t in (resolver(code) or ()) if isinstance(t, ComponentType) and t.code == code]
+        if found:
+            return found
+    return []
+
+
 def get(code: str, version: str) -> ComponentType | None:
-    return _TYPES.get((code, version))
+    found = _TYPES.get((code, version))
+    if found is None and _RESOLVERS:
+        found = next((t for t in _versions(code) if t.version == version), None)
+    return found
 
 
 def resolve(code: str, major: int | str) -> ComponentType | None:
@@ -141,8 +174,7 @@ def resolve(code: str, major: int | str) -> ComponentType | None:
         major = int(major)
     except (TypeError, ValueError):
         return None
-    found = [t for (c, _), t in _TYPES.items() if c == code]
-    found = [t for t in found if version_key(t.version)[0] == major]
+    found = [t for t in _versions(code) if version_key(t.version)[0] == major]
     released = [t for t in found if version_key(t.version)[3] == 1]
     return max(released or found, key=lambda t: version_key(t.version), default=None)
 
@@ -156,7 +188,7 @@ def lookup(ref) -> ComponentType | None:
         return None
     code, _, version = ref.partition("@")
     if not version:
-        found = [t for (c, _), t in _TYPES.items() if c == code]
+        found = _versions(code)
         released = [t for t in found if version_key(t.version)[3] == 1]
         return max(released or found, key=lambda t: version_key(t.version), default=None)
     if version.isdigit():

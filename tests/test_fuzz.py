@@ -18,9 +18,10 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from sqlalchemy import func, select
 
-from builder.models import App, AppPage
 from builder.api_services.models import ApiService
+from builder.composites.models import CompositeComponent
 from builder.environments.models import Environment
+from builder.models import App, AppPage
 from catalog.matters.models import DomainCatalog, DomainItem, Matter
 from catalog.resources.models import Directory, Resource
 from catalog.tags.models import Tag
@@ -42,7 +43,8 @@ ETAG_DOCUMENTS = {"department_id": Department, "user_id": User, "directory_id": 
                   "matter_id": Matter, "item_id": DomainItem, "catalog_id": DomainCatalog, "tag_id": Tag,
                   "source_id": DataSource, "service_id": DataService, "indicator_id": Indicator,
                   "rule_id": AlertRule, "app_id": App, "flow_id": Flow, "event_id": Event, "page_id": AppPage,
-                  "api_service_id": ApiService, "environment_id": Environment}
+                  "api_service_id": ApiService, "environment_id": Environment,
+                  "composite_id": CompositeComponent}
 
 
 def count(session, model):

@@ -19,9 +19,11 @@ BLUEPRINTS = [
     "catalog.registry.api:blp",
     "builder.api:blp",
     "builder.run_api:blp",
-    "builder.api_services.api:blp",
-    "builder.environments.api:blp",
     "builder.packages.api:blp",
+    "builder.component_api:blp",
+    "builder.composites.api:blp",
+    "builder.environments.api:blp",
+    "builder.api_services.api:blp",
     "runtime.sources.api:blp",
     "runtime.services.api:blp",
     "runtime.indicators.api:blp",
@@ -29,7 +31,7 @@ BLUEPRINTS = [
     "runtime.events.api:blp",
     "runtime.flows.api:blp",
 ]
-PLAIN_BLUEPRINTS = ["runtime.open311.api:blp", "builder.api_services.api:open_blp"]
+PLAIN_BLUEPRINTS = ["runtime.open311.api:blp", "builder.api_services.api:open_blp", "builder.component_api:assets_blp"]
 
 
 def create_app(config: dict | None = None, *, check_db: bool | None = None) -> Flask:

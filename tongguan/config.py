@@ -43,6 +43,8 @@ DOCUMENTED: dict[str, tuple[object, str]] = {
     "PACKAGE_MAX_BYTES": (50 * 1024 * 1024, "Largest resource package accepted, in bytes"),
     "PACKAGE_MAX_UNPACKED_BYTES": (200 * 1024 * 1024, "Largest total unpacked size of a package (zip bombs are refused)"),
     "PACKAGE_MAX_ENTRIES": (10_000, "Most files in one package"),
+    "COMPONENT_PACKAGES_ALLOW_UNSIGNED": (False, "Accept third-party component packages without a trusted signature "
+                                                 "when the upload asks for it (development only)"),
 }
 
 

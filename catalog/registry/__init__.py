@@ -16,8 +16,10 @@ def init_app(app) -> int | None:
 
     from tongguan.db import current_revision, head_revision
 
+    from . import packages
     from .service import sync_builtins
 
+    packages.install(app)  # pages and the viewer resolve released third-party types through it
     engine = app.extensions["tongguan.engine"]
     try:
         if current_revision(engine) != head_revision():

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from sqlalchemy import Boolean, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tongguan.accounts.models import Versioned
@@ -99,6 +99,8 @@ class ComponentVersion(Versioned, Base):
     component: Mapped[Component] = relationship(back_populates="versions")
     manual: Mapped[StoredFile | None] = relationship(foreign_keys=[manual_file_id], lazy="selectin")
     api_doc: Mapped[StoredFile | None] = relationship(foreign_keys=[api_doc_file_id], lazy="selectin")
+    # a third-party version registered from a package (None: built in, or registered by hand)
+    renderer: Mapped["ComponentRenderer | None"] = relationship(lazy="selectin", uselist=False, viewonly=True)
 
     @property
     def code(self) -> str:
@@ -111,3 +113,46 @@ class ComponentVersion(Versioned, Base):
     @property
     def next_states(self) -> list[str]:
         return next_states(self.state)
+
+
+# --- third-party renderers (组件渲染器), from component packages (builder/component_packages.py) -------
+
+RENDERER_KINDS = ("vega-lite", "iframe")
+
+
+class ComponentRenderer(Base):
+    """How a third-party version draws: a Vega-Lite template whose data is `{"name": "rows"}`, or a
+    page shown in a sandboxed iframe (`entry` under the package's renderer/ folder). Also keeps the
+    version's data slots, which the registry's own columns do not describe."""
+
+    __tablename__ = "component_renderer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("component_version.id", ondelete="CASCADE"), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    template: Mapped[dict | None] = mapped_column(JSONType)
+    entry: Mapped[str] = mapped_column(String(512), default="")
+    slots: Mapped[list] = mapped_column(JSONType, default=list)
+    package_sha256: Mapped[str] = mapped_column(String(64))
+    signed_by: Mapped[str | None] = mapped_column(String(64))  # key fingerprint; None: unsigned
+    trusted: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    files: Mapped[list["ComponentRendererFile"]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", passive_deletes=True)
+
+
+class ComponentRendererFile(Base):
+    """One file of a renderer (html, js, css, images), by its path under renderer/; the bytes are a
+    stored file (STORAGE_PATH/<sha[:2]>/<sha>, as uploads are)."""
+
+    __tablename__ = "component_renderer_file"
+    __table_args__ = (UniqueConstraint("renderer_id", "path"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    renderer_id: Mapped[int] = mapped_column(ForeignKey("component_renderer.id", ondelete="CASCADE"), index=True)
+    path: Mapped[str] = mapped_column(String(512))
+    file_id: Mapped[int] = mapped_column(ForeignKey("stored_file.id", ondelete="RESTRICT"))
+
+    file: Mapped[StoredFile] = relationship(lazy="selectin")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from marshmallow import ValidationError, fields, validate
 
 from components import CATEGORIES
+from components import types as component_types
 from tongguan.schemas import BaseSchema, PageArgs, page_of
 
 from . import semver
@@ -74,11 +75,35 @@ class VersionOut(BaseSchema):
     state_changed_at = fields.DateTime()
     notes = fields.Str()
     props_schema = fields.Dict()
+    slots = fields.Method("_slots", metadata={
+        "description": "the data slots a card binds: [{name, title, title_en, accepts, required, max_measures}]; "
+                       "[] for static content and third-party types"})
     manual = fields.Nested(FileOut, allow_none=True)
     api_doc = fields.Nested(FileOut, allow_none=True)
     revision = fields.Int(attribute="version", metadata={"description": "the row's revision (its ETag)"})
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+
+    renderer = fields.Method("_renderer", metadata={
+        "description": "a version registered from a component package: {kind: vega-lite | iframe, entry, "
+                       "signed_by, trusted}; null otherwise"})
+
+    def _renderer(self, version) -> dict | None:
+        found = version.renderer
+        if found is None:
+            return None
+        return {"kind": found.kind, "entry": found.entry or None, "signed_by": found.signed_by,
+                "trusted": found.trusted, "files": len(found.files)}
+
+    def _slots(self, version) -> list[dict]:
+        if version.renderer is not None:  # a package's version keeps its slots with its renderer
+            return list(version.renderer.slots or [])
+        # built-in types declare their slots in code (components.types); the row holds none
+        if not version.component.builtin:
+            return []
+        found = component_types.get(version.code, version.semver)
+        return [{"name": s.name, "title": s.title, "title_en": s.title_en, "accepts": s.accepts,
+                 "required": s.required, "max_measures": s.max_measures} for s in (found.slots if found else ())]
 
 
 class ComponentOut(BaseSchema):

@@ -390,6 +390,9 @@ def component_version_move(session: Session, actor: Actor, code: str, version: s
         session.flush()
     except StaleDataError:
         raise _stale(found) from None
+    from .packages import resolver  # released third-party types: this process sees the move at once
+
+    resolver.forget()
     return found
 
 

@@ -170,3 +170,71 @@ def test_the_second_editors_stale_save_merges_and_keeps_both_changes(page, brows
     by_id = {c["id"]: c for c in document["cards"]}
     assert by_id["c1"]["title"] == "甲改的标题"
     assert [c["title"] for c in document["cards"] if c["type"] == "metric.card@1"] == ["乙加的指标卡"]
+
+
+def test_two_cards_saved_as_a_composite_are_dropped_back_with_their_bindings_as_one_undo_step(
+        page, live_server, make_user, session, system, request):
+    make_user("operator", "author")
+    app = apps.app_create(session, system, {"code": "ops_screen", "name": "城运大屏", "kind": "screen"})
+    found = pages.app_page_create(session, system, app.id, {"code": "main", "name": "首页", "document": {
+        "layout": "free", "size": {"width": 1920, "height": 1080}, "theme": "dark", "params": [], "cards": [
+            {"id": "c1", "type": "chart.bar@1", "x": 100, "y": 100, "w": 600, "h": 400, "title": "各区事件",
+             "binding": {"indicator": "events", "by": "district"}},
+            {"id": "c2", "type": "metric.number@1", "x": 760, "y": 140, "w": 300, "h": 160, "title": "今日事件",
+             "binding": {"indicator": "events", "window": "24h"}}]}})
+    session.commit()
+    log_in(page, live_server, "operator")
+    page.goto(f"{live_server}/builder/apps/{app.id}")
+    ready(page)
+
+    # select both cards and save them as a composite
+    cards(page).nth(0).click()
+    cards(page).nth(1).click(modifiers=["Shift"])
+    side = page.locator(".tg-designer-side")
+    expect(side).to_contain_text("已选 2 个卡片")
+    side.locator(".tg-designer-save-composite").click()
+    dialog = page.locator(".tg-designer-composite-dialog")
+    dialog.locator("input[name=name]").fill("区事件组合")
+    dialog.locator("input[name=code]").fill("district_events")
+    page.wait_for_timeout(300)  # the dialog fades in
+    shot(page, request, "designer-composite-save")
+    dialog.locator(".tg-designer-composite-submit").click()
+    expect(page.locator(".el-message", has_text="已保存组合组件")).to_be_visible()
+
+    # the palette lists it under 组合组件, and its search finds it
+    item = page.locator(".tg-designer-palette-composite[data-composite=district_events]")
+    expect(page.locator(".tg-designer-palette-group[data-category=composite]")).to_contain_text("区事件组合")
+    page.locator(".tg-designer-palette-q input").fill("区事件")
+    expect(item).to_be_visible()
+    expect(page.locator(".tg-designer-palette-item[data-type]")).to_have_count(0)
+
+    # drag it onto the canvas: both cards arrive around the drop point, as they were to each other
+    page.keyboard.press("Escape")
+    canvas = page.locator(".tg-designer-canvas").bounding_box()
+    stage = page.locator(".tg-designer-stage").bounding_box()
+    scale = stage["width"] / 1920
+    at = (1200, 600)  # page pixels; the group (960×400) is centred there: top-left (720, 400)
+    item.drag_to(page.locator(".tg-designer-canvas"), target_position={
+        "x": stage["x"] - canvas["x"] + at[0] * scale, "y": stage["y"] - canvas["y"] + at[1] * scale})
+    expect(cards(page)).to_have_count(4)
+    page.wait_for_timeout(400)
+    shot(page, request, "designer-composite-dropped")
+
+    page.keyboard.press("Control+s")
+    expect(page.locator(".el-message", has_text="已保存为第 2 版")).to_be_visible()
+    session.expire_all()
+    document = session.get(AppPage, found.id).document
+    added = [c for c in document["cards"] if c["id"] not in ("c1", "c2")]
+    bar = next(c for c in added if c["type"] == "chart.bar@1")
+    number = next(c for c in added if c["type"] == "metric.number@1")
+    assert abs(bar["x"] - 720) <= 2 and abs(bar["y"] - 400) <= 2, bar
+    assert (number["x"] - bar["x"], number["y"] - bar["y"]) == (660, 40)
+    assert bar["binding"] == {"indicator": "events", "by": "district"} and bar["title"] == "各区事件"
+    assert number["binding"] == {"indicator": "events", "window": "24h"}
+
+    # one undo takes both away
+    page.locator(".tg-designer-stage").click(position={"x": 5, "y": stage["height"] - 5})
+    page.keyboard.press("Control+z")
+    expect(cards(page)).to_have_count(2)
+    page.keyboard.press("Control+Shift+z")
+    expect(cards(page)).to_have_count(4)

@@ -18,6 +18,16 @@ export interface JsonSchema {
   [key: string]: unknown
 }
 
+/** A data slot a card of the type binds (components/types.py Slot). */
+export interface Slot {
+  name: string
+  title: string
+  title_en: string
+  accepts: string
+  required: boolean
+  max_measures: number | null
+}
+
 export interface PaletteType {
   ref: string // code@major
   code: string
@@ -27,6 +37,8 @@ export interface PaletteType {
   schema: JsonSchema
   /** Static content (titles, text, images, embedded pages): nothing to bind. */
   dataless: boolean
+  /** Its data slots; a type with several is bound as {slots: {name: binding}}. */
+  slots: Slot[]
 }
 
 export interface Category {
@@ -41,11 +53,11 @@ interface ComponentRow {
   category: string
   description: string
   latest_placeable_version: string | null
-  versions: { version: string; props_schema: JsonSchema }[]
+  versions: { version: string; props_schema: JsonSchema; slots?: Slot[] }[]
 }
 
-// The registry does not list a type's data slots; by the built-ins' convention these categories
-// hold static content only (the save's check says so anyway if a binding is not accepted).
+// A type without slots is static content when its category says so (the built-ins' convention; a
+// third-party type may not declare its slots, and the save's check says if a binding is not accepted).
 const DATALESS = new Set(['text', 'media', 'layout'])
 
 export async function loadCatalog(): Promise<{ types: PaletteType[]; categories: Category[] }> {
@@ -65,7 +77,8 @@ export async function loadCatalog(): Promise<{ types: PaletteType[]; categories:
       category: c.category,
       description: c.description,
       schema: found?.props_schema ?? {},
-      dataless: DATALESS.has(c.category),
+      dataless: found?.slots?.length ? false : DATALESS.has(c.category),
+      slots: found?.slots ?? [],
     })
   }
   return { types, categories: cats.map((c) => ({ code: c.code, name: isZh ? c.name : c.name_en || c.name })) }
@@ -75,4 +88,23 @@ export async function loadCatalog(): Promise<{ types: PaletteType[]; categories:
 export function glyph(category: string): string {
   const g: Record<string, string> = { chart: '▥', metric: '#', table: '☷', map: '⌖', list: '≡', text: 'T', media: '▶', event: '!', form: '✎', layout: '▣', service: '⚙' }
   return g[category] ?? '◻'
+}
+
+// --- composite components (组合组件): saved groups of cards, GET /composites ----------------------
+
+export interface Composite {
+  id: number
+  code: string
+  name: string
+  description: string
+  layout: 'free' | 'grid'
+  cards: import('./document').Card[]
+}
+
+export async function loadComposites(): Promise<Composite[]> {
+  try {
+    return (await api.get<Page<Composite>>('composites', { per_page: 200 })).items
+  } catch {
+    return [] // the library is optional: the palette still offers the types
+  }
 }
