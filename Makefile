@@ -10,7 +10,7 @@ NPM_STAMP := node_modules/.installed
 APT_STAMP := $(VENV)/.debian-packages
 MANIFEST := static/dist/.vite/manifest.json
 MO := tongguan/translations/en/LC_MESSAGES/messages.mo
-DEBIAN_PACKAGES := chromium fonts-noto-cjk poppler-utils
+DEBIAN_PACKAGES := chromium fonts-noto-cjk poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
@@ -41,12 +41,17 @@ $(PY_STAMP): setup.cfg pyproject.toml constraints.txt | $(PY)
 	@touch $@
 
 # Chromium drives the browser tests; the CJK font renders Chinese in PDFs and charts;
-# poppler-utils reads PDFs back. Only what is missing is installed.
+# poppler-utils reads PDFs back; WeasyPrint lays out PDFs with Pango and subsets fonts with
+# HarfBuzz. Only what is missing is installed.
 $(APT_STAMP): | $(PY)
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	fc-list 2>/dev/null | grep -q "Noto Sans CJK" || missing="$$missing fonts-noto-cjk"; \
 	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
+	for lib in libpango-1.0-0:libpango-1.0.so.0 libpangoft2-1.0-0:libpangoft2-1.0.so.0 \
+	           libharfbuzz-subset0:libharfbuzz-subset.so.0; do \
+	  /sbin/ldconfig -p 2>/dev/null | grep -q "$${lib#*:}" || missing="$$missing $${lib%%:*}"; \
+	done; \
 	if [ -n "$$missing" ]; then \
 	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \
 	  echo "installing Debian packages:$$missing"; \

@@ -25,6 +25,7 @@ from builder.models import App, AppPage
 from catalog.matters.models import DomainCatalog, DomainItem, Matter
 from catalog.resources.models import Directory, Resource
 from catalog.tags.models import Tag
+from report_engine.models import ReportTemplate
 from runtime.alerts.models import AlertRule
 from runtime.events.models import Event
 from runtime.flows.models import Flow
@@ -44,7 +45,7 @@ ETAG_DOCUMENTS = {"department_id": Department, "user_id": User, "directory_id": 
                   "source_id": DataSource, "service_id": DataService, "indicator_id": Indicator,
                   "rule_id": AlertRule, "app_id": App, "flow_id": Flow, "event_id": Event, "page_id": AppPage,
                   "api_service_id": ApiService, "environment_id": Environment,
-                  "composite_id": CompositeComponent}
+                  "composite_id": CompositeComponent, "template_id": ReportTemplate}
 
 
 def count(session, model):

@@ -271,5 +271,46 @@ def token_create(username, name, days):
     click.echo(secret)
 
 
+@main.group()
+def report():
+    """Reports (报告)."""
+
+
+@report.command("render")
+@click.argument("code")
+@click.option("--date", "day", required=True, help="the report's date, YYYY-MM-DD")
+@click.option("--area", default="", help="an area (district) the template's variables filter by")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True), help="the PDF to write")
+def report_render(code, day, area, out):
+    """Generate report CODE for --date, archive it and write its PDF to --out."""
+    import datetime as dt
+    import shutil
+    from zoneinfo import ZoneInfo
+
+    from report_engine import service
+
+    from .errors import DomainError
+
+    try:
+        date = dt.date.fromisoformat(day)
+    except ValueError:
+        raise click.BadParameter("expected YYYY-MM-DD", param_hint="--date") from None
+    app = _app()
+    with app.app_context():
+        session = _session(app)
+        actor = Actor.system("cli")
+        try:
+            run = service.report_render(session, actor, code, {"date": date, "area": area},
+                                        storage_path=app.config["STORAGE_PATH"], tz=ZoneInfo(app.config["TIMEZONE"]))
+        except DomainError as exc:
+            raise click.ClickException(f"{exc.detail} {exc.errors or ''}".strip()) from None
+        session.commit()
+        if run.state != "succeeded":
+            raise click.ClickException(f"report {run.id} failed:\n{run.message}")
+        _, path = service.report_run_pdf(session, actor, run.id, storage_path=app.config["STORAGE_PATH"])
+        shutil.copyfile(path, out)
+    click.echo(f"report {run.id}: {run.pages} pages, digest {run.digest[:12]}, written to {out}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -38,6 +38,7 @@ MODEL_MODULES = [
     "catalog.matters.models",
     "catalog.tags.models",
     "catalog.registry.models",
+    "report_engine.models",
 ]
 
 # Database objects made by migrations but not described by the models (search indexes):

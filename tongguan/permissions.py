@@ -60,17 +60,19 @@ PERMISSIONS: dict[str, str] = {
     "package.verify": "verify resource packages and read the platform's and the trusted signing keys",
     "package.manage": "sign resource packages and manage the trusted signing keys",
     "environment.manage": "register environments (other instances), deploy app releases to them and roll back",
+    "report.read": "read generated reports and render published report templates",
+    "report.manage": "design report templates, preview them and render drafts",
 }
 
 _READER = {"org.read", "token.own", "inbox.own", "catalog.read", "matter.read", "tag.read", "tag.apply", "component.read",
-           "data.read", "app.read", "event.report", "event.read", "package.verify"}
+           "data.read", "app.read", "event.report", "event.read", "package.verify", "report.read"}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset(PERMISSIONS),
     "catalog_manager": frozenset(_READER | {
         "catalog.write", "catalog.admin", "matter.manage", "tag.manage", "tag.approve", "component.manage"}),
     "data_operator": frozenset(_READER | {"catalog.write", "tag.manage", "data.manage"}),
-    "author": frozenset(_READER | {"catalog.write", "app.manage", "flow.manage"}),
+    "author": frozenset(_READER | {"catalog.write", "app.manage", "flow.manage", "report.manage"}),
     "dispatcher": frozenset(_READER | {"event.handle", "event.dispatch", "flow.manage"}),
     "handler": frozenset(_READER | {"event.handle"}),
     "leader": frozenset(_READER | {"audit.read"}),
