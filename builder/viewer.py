@@ -34,6 +34,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 import dsl
+from catalog.registry import packages as third_party  # third-party component renderers
 from components import lookup
 from components.bindings import validate_bindings
 from components.vega import has_spec
@@ -41,10 +42,9 @@ from components.vega import spec as vega_spec
 from runtime.indicators import service as indicators
 from runtime.indicators.models import Indicator
 from runtime.services import service as services
-from tongguan.errors import Invalid, NotFound, DomainError
+from tongguan.errors import DomainError, Invalid, NotFound
 from tongguan.permissions import Actor, action
 
-from catalog.registry import packages as third_party  # third-party component renderers
 from . import documents
 from .models import App, AppPage, AppRelease
 from .service import _app, app_by_code

@@ -105,3 +105,6 @@ def _seed_catalog(session: Session, actor: Actor, added: dict) -> None:
     from builder import demo as builder
 
     added["apps"] = builder.seed_demo(session, actor)["apps"]
+    from report_engine import demo as reports
+
+    added["reports"] = reports.seed_demo(session, actor)["reports"]
