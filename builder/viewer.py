@@ -16,14 +16,12 @@ together: one `indicator_values` call, which is itself one SQL statement per dat
 """
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import logging
 import threading
 import time
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -31,7 +29,7 @@ import orjson
 from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 import dsl
 from catalog.registry import packages as third_party  # third-party component renderers
@@ -39,6 +37,7 @@ from components import lookup
 from components.bindings import validate_bindings
 from components.vega import has_spec
 from components.vega import spec as vega_spec
+from runtime.indicators import parallel
 from runtime.indicators import service as indicators
 from runtime.indicators.models import Indicator
 from runtime.services import service as services
@@ -51,7 +50,7 @@ from .service import _app, app_by_code
 
 log = logging.getLogger(__name__)
 SERIES_LIMIT = 1000
-PARALLEL, PARALLEL_FROM = 2, 4  # sessions computing a page's indicators at once, from how many statements
+PARALLEL_FROM = 4  # a page computes its indicators on parallel sessions from this many statements
 # the value kinds where a window's previous period is drawn next to the value (trend arrows)
 VALUE_KINDS = {"value"}
 
@@ -293,35 +292,10 @@ class _Plan:
                 "where": filters}
 
     def _values(self, session: Session, actor: Actor, wanted: list[tuple]) -> list:
-        if len(wanted) >= PARALLEL_FROM and session.get_bind().dialect.name != "sqlite":
-            return self._in_parallel(session, actor, wanted)
-        return self._serial(session, actor, wanted)
-
-    def _serial(self, session: Session, actor: Actor, wanted: list[tuple]) -> list:
-        try:
-            return indicators.indicator_values_many(session, actor, [self._request(k, c) for k, c in wanted])
-        except SQLAlchemyError as exc:
-            log.warning("page data: indicators failed: %s", exc)
-            session.rollback()  # reads only: nothing to lose, and PostgreSQL needs it to go on
-            return [exc] * len(wanted)
-
-    def _in_parallel(self, session: Session, actor: Actor, wanted: list[tuple]) -> list:
-        """A cold page's aggregates are the database's work: run its statements on PARALLEL sessions of
-        their own, so that several server cores scan at once (each session reads the indicators itself)."""
-        chunks = [wanted[i::PARALLEL] for i in range(PARALLEL)]
-        make = sessionmaker(bind=session.get_bind(), expire_on_commit=False)
-        flask_app = current_app._get_current_object() if has_app_context() else None
-
-        def compute(chunk: list[tuple]) -> list:
-            with (flask_app.app_context() if flask_app else contextlib.nullcontext()), make() as own:
-                return self._serial(own, actor, chunk)
-
-        with ThreadPoolExecutor(PARALLEL) as pool:
-            answers = list(pool.map(compute, chunks))
-        merged: list = [None] * len(wanted)
-        for i, chunk_answers in enumerate(answers):
-            merged[i::PARALLEL] = chunk_answers
-        return merged
+        requests = [self._request(k, c) for k, c in wanted]
+        if parallel.worth_it(session, len(requests), PARALLEL_FROM):
+            return parallel.values_parallel(session, actor, requests)
+        return parallel.values_serial(session, actor, requests)
 
     def run(self, session: Session, actor: Actor) -> None:
         shared = [(key, frozenset().union(*code_sets)) for key, code_sets in self.calls.items()]

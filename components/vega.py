@@ -250,19 +250,24 @@ def has_spec(code_or_ref) -> bool:
     return found is not None and (found.code, found.major) in BUILDERS
 
 
-def _finish(chart, title: str, width, height, theme: dict) -> alt.TopLevelMixin:
+def _finish(chart, title: str, width, height, theme: dict) -> dict:
     sized = chart.properties(width=width or "container", height=height or "container")
     if title:
         sized = sized.properties(title=title)
     if not (width and height):
         sized = sized.properties(autosize=alt.AutoSizeParams(type="fit", contains="padding"))
-    return (sized.configure(font=FONT, background="transparent")
-            .configure_range(category=PALETTE)
-            .configure_view(stroke=None)
-            .configure_axis(labelFontSize=11, titleFontSize=12, labelColor=theme["muted"], titleColor=theme["muted"],
-                            grid=True, gridColor=theme["grid"], domainColor=theme["domain"], tickColor=theme["domain"])
-            .configure_legend(labelColor=theme["text"], titleColor=theme["text"], labelFontSize=11)
-            .configure_title(fontSize=14, anchor="start", color=theme["text"]))
+    # the configuration is added to the plain dict: each of altair's configure_* calls deep-copies the
+    # whole chart, which cost a layered chart 15 ms of its 23
+    out = sized.to_dict(validate=False)
+    given = out.get("config", {})  # altair's defaults (the view's continuous size)
+    out["config"] = {
+        **given, "font": FONT, "background": "transparent", "range": {"category": PALETTE},
+        "view": {**given.get("view", {}), "stroke": None},
+        "axis": {"labelFontSize": 11, "titleFontSize": 12, "labelColor": theme["muted"], "titleColor": theme["muted"],
+                 "grid": True, "gridColor": theme["grid"], "domainColor": theme["domain"], "tickColor": theme["domain"]},
+        "legend": {"labelColor": theme["text"], "titleColor": theme["text"], "labelFontSize": 11},
+        "title": {"fontSize": 14, "anchor": "start", "color": theme["text"]}}
+    return out
 
 
 def spec(code_or_ref, props: dict | None, rows: list[dict] | None, *, width: int | None = None,
@@ -293,4 +298,4 @@ def spec(code_or_ref, props: dict | None, rows: list[dict] | None, *, width: int
     chart = build(p, s, THEMES[theme], rows) if build is gauge else build(p, s, THEMES[theme])
     # the charts are built by our own code from checked props, and a test validates every type's spec
     # against the Vega-Lite schema: validating again on every page request would cost half its time
-    return _finish(chart, p.get("title") or "", width, height, THEMES[theme]).to_dict(validate=False)
+    return _finish(chart, p.get("title") or "", width, height, THEMES[theme])

@@ -10,12 +10,16 @@ from __future__ import annotations
 import functools
 import json
 import math
+import secrets
 from pathlib import Path
 
 from markupsafe import Markup, escape
 
+from components import lookup
+from components.validation import with_defaults
 from components.vega import FONT, spec
 
+from . import drawing
 from .sandbox import number, percent
 
 GEOJSON = Path(__file__).resolve().parent.parent / "static" / "geo" / "linjiang.geojson"
@@ -27,11 +31,26 @@ RAMP = ["#e6f0ff", "#bcd6ff", "#8dbaff", "#5b9bff", "#2f7af0", "#1f5fc4"]
 
 
 class Counter:
-    """How many charts and tables a render drew (the benchmark and the archive report them)."""
+    """What a render drew: how many charts and tables (the benchmark and the archive report them),
+    and the charts still being drawn, each standing in the HTML as a placeholder until `finish`."""
 
     def __init__(self):
         self.charts = 0
         self.tables = 0
+        self.nonce = secrets.token_hex(8)  # an operator's text cannot forge a placeholder
+        self.pending: list[tuple[str, object, dict]] = []
+
+    def placeholder(self, future, args: dict) -> str:
+        mark = f"<!--tg-chart:{self.nonce}:{len(self.pending)}-->"
+        self.pending.append((mark, future, args))
+        return mark
+
+    def finish(self, html: str) -> str:
+        """`html` with every chart's SVG in place of its placeholder (waiting for those still drawn)."""
+        for mark, future, args in self.pending:
+            html = html.replace(mark, drawing.result(future, args), 1)
+        self.pending.clear()
+        return html
 
 
 def _rows(rows) -> list[dict]:
@@ -59,11 +78,13 @@ def make_chart(counter: Counter):
         if kind not in KINDS:
             raise ValueError(f"未知的图表类型 {kind}，可用：{', '.join(KINDS)} (unknown chart kind)")
         measures = [y] if isinstance(y, str) else list(y) if y else None
-        vl = spec(KINDS[kind], {"title": title, **({"unit": unit} if unit else {}), **props},
-                  _rows(rows), width=max(80, min(int(width), 1400)), height=max(60, min(int(height), 1400)),
-                  theme="light", dimension=x, measures=measures, labels=labels)
+        props = {"title": title, **({"unit": unit} if unit else {}), **props}
+        with_defaults(lookup(KINDS[kind]), props)  # bad props fail here, at the template's line
+        args = {"ref": KINDS[kind], "props": props, "rows": _rows(rows), "width": max(80, min(int(width), 1400)),
+                "height": max(60, min(int(height), 1400)), "theme": "light", "dimension": x, "measures": measures,
+                "labels": labels}
         counter.charts += 1
-        return Markup(f'<figure class="chart">{to_svg(vl)}</figure>')
+        return Markup(f'<figure class="chart">{counter.placeholder(drawing.submit(args), args)}</figure>')
 
     return chart
 

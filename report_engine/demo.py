@@ -68,7 +68,7 @@ def variables() -> list[dict]:
 
 NEXT = ' style="break-before: page"'  # one section per page: the leaders read it section by section
 
-BODY = """{% set trend = namespace(rows=[]) %}
+BODY = """{{ channel_names }}{% set trend = namespace(rows=[]) %}
 {% for n in range(6, -1, -1) %}
 {% set d = report.date.fromordinal(report.date.toordinal() - n) %}
 {% set trend.rows = trend.rows + [{'day': d.month ~ '月' ~ d.day ~ '日',
@@ -80,6 +80,10 @@ BODY = """{% set trend = namespace(rows=[]) %}
 {% set districts.rows = districts.rows + [{'district': row.district|replace('城运中心', ''), 'received': row.events_reported,
   'closed': closed_by_district|selectattr('district', 'equalto', row.district)|map(attribute='events_closed')|first|default(0),
   'on_time': on_time_by_district|selectattr('district', 'equalto', row.district)|map(attribute='on_time_closure_rate')|first|default(none)}] %}
+{% endfor %}
+{% set channels = namespace(rows=[]) %}
+{% for row in by_channel %}
+{% set channels.rows = channels.rows + [{'channel': channel_names.get(row.channel, row.channel), 'events_reported': row.events_reported}] %}
 {% endfor %}
 {% set late = namespace(rows=[]) %}
 {% for row in overdue_by_department %}
@@ -97,7 +101,7 @@ BODY = """{% set trend = namespace(rows=[]) %}
           {'item': '平均处置时长（小时）', 'today': avg_hours, 'before': avg_hours_prev}],
          columns={'item': '指标', 'today': '今日', 'before': '昨日'}, totals=false, title='主要指标') }}
 <h3>受理渠道</h3>
-{{ chart('pie', by_channel, x='channel', y='events_reported', title='各渠道受理事件', labels={'channel': '渠道', 'events_reported': '事件数'}, width=520, height=260) }}
+{{ chart('pie', channels.rows, x='channel', y='events_reported', title='各渠道受理事件', labels={'channel': '渠道', 'events_reported': '事件数'}, width=520, height=260) }}
 
 <h2{{ next }}>二、事件受理与办结</h2>
 <p>近 7 日共受理 {{ trend.rows|sum(attribute='received')|number }} 件，办结 {{ trend.rows|sum(attribute='closed')|number }} 件；
@@ -135,12 +139,20 @@ BODY = """{% set trend = namespace(rows=[]) %}
 """
 
 
+def _body() -> str:
+    from runtime.events.models import CHANNELS
+
+    # the event core stores channel codes (hotline, grid); the report names them as people say them
+    names = "{% set channel_names = {" + ", ".join(f"'{k}': '{v[0]}'" for k, v in CHANNELS.items()) + "} %}"
+    return BODY.replace("{{ channel_names }}", names).replace("{{ next }}", NEXT)
+
+
 def template() -> dict:
     """The template's fields (as `report_template_create` takes them), published."""
     return {"code": CODE, "name": "城市运行日报", "type": "daily", "orientation": "portrait", "toc": True,
             "cover": {"title": "临江市城市运行日报", "subtitle": "{{ report.date|date('full') }}"},
             "header_text": "临江市城市运行日报", "footer_text": "内部资料　注意保存",
-            "organisation": "临江市城市运行管理中心", "body": BODY.replace("{{ next }}", NEXT),
+            "organisation": "临江市城市运行管理中心", "body": _body(),
             "variables": variables(), "state": "published"}
 
 

@@ -14,13 +14,16 @@ import decimal
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup, escape
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 import dsl
-from runtime.indicators.service import indicator_values_many, parse_window
+from runtime.indicators import parallel
+from runtime.indicators.service import parse_window
 from runtime.services.service import service_call
 from tongguan.errors import DomainError, Invalid
 from tongguan.permissions import Actor
@@ -104,32 +107,68 @@ def _sorted(rows: list[dict], key: str, how: str) -> list[dict]:
     return sorted(numbers, key=lambda r: r[key], reverse=how != "value_asc") + rest
 
 
-def resolve(session: Session, actor: Actor, template: ReportTemplate, period: Period, tz: ZoneInfo) -> dict:
-    """{variable name: value}: a number for an indicator without `by`, rows otherwise."""
-    variables = template.variables or []
-    days = (period.end - period.start).days + 1
-    now = _now(period, tz)
-    requests = []
+def _indicator_requests(variables: list[dict], period: Period, tz: ZoneInfo) -> dict[tuple, list[int]]:
+    """{request key: the indices of the variables it answers}. Variables that differ only in their
+    indicator (same grouping, window, offset and filters) share one request, and so one statement
+    per data service: a daily report's forty variables come to about twenty statements."""
+    groups: dict[tuple, list[int]] = {}
     for i, var in enumerate(variables):
         if var.get("source", "indicator") != "indicator":
             continue
-        offset = parse_window(var.get("offset")) if var.get("offset") else dt.timedelta(0)
-        requests.append((i, {"codes": [var["code"]], "by": [var["by"]] if var.get("by") else None,
-                             "window": var.get("window") or f"{days}d", "params": _substitute(var.get("params"), period),
-                             "now": now - offset, "where": _substitute(var.get("where"), period)}))
-    answers = indicator_values_many(session, actor, [r for _, r in requests]) if requests else []
+        key = (var.get("by") or "", var.get("window") or "", var.get("offset") or "",
+               json.dumps(_substitute(var.get("params"), period), sort_keys=True),
+               json.dumps(_substitute(var.get("where"), period), sort_keys=True))
+        groups.setdefault(key, []).append(i)
+    return groups
+
+
+def _request(variables: list[dict], indices: list[int], period: Period, now: dt.datetime) -> dict:
+    var = variables[indices[0]]
+    days = (period.end - period.start).days + 1
+    offset = parse_window(var.get("offset")) if var.get("offset") else dt.timedelta(0)
+    return {"codes": list(dict.fromkeys(variables[i]["code"] for i in indices)),
+            "by": [var["by"]] if var.get("by") else None, "window": var.get("window") or f"{days}d",
+            "params": _substitute(var.get("params"), period), "now": now - offset,
+            "where": _substitute(var.get("where"), period)}
+
+
+def _answers(session: Session, actor: Actor, requests: list[dict]) -> list:
+    if parallel.worth_it(session, len(requests)):
+        return parallel.values_parallel(session, actor, requests)
+    return parallel.values_serial(session, actor, requests)
+
+
+def resolve(session: Session, actor: Actor, template: ReportTemplate, period: Period, tz: ZoneInfo) -> dict:
+    """{variable name: value}: a number for an indicator without `by`, rows otherwise."""
+    variables = template.variables or []
+    now = _now(period, tz)
+    groups = list(_indicator_requests(variables, period, tz).values())
+    answers = _answers(session, actor, [_request(variables, g, period, now) for g in groups]) if groups else []
+    broken = next((a for a in answers if isinstance(a, SQLAlchemyError)), None)
+    if broken is not None:
+        raise broken  # the database, not the template: the caller may try again
+    # a shared request that failed is asked again one variable at a time, so the error names the one at fault
+    failed = [isinstance(a, Exception) and len(g) > 1 for g, a in zip(groups, answers)]
+    if any(failed):
+        again = [[i] for g, bad in zip(groups, failed) if bad for i in g]
+        answers = [a for a, bad in zip(answers, failed) if not bad]
+        groups = [g for g, bad in zip(groups, failed) if not bad] + again
+        answers += _answers(session, actor, [_request(variables, g, period, now) for g in again])
     values, problems = {}, {}
-    for (i, _), answer in zip(requests, answers):
-        var = variables[i]
-        if isinstance(answer, Exception):
-            problems[f"variables[{i}]"] = [f"变量 {var['name']}：{_message(answer)}"]
-            continue
-        rows = _plain(answer["rows"])
-        if var.get("by"):
-            rows = _sorted(rows, var["code"], var.get("sort", "value_desc"))
-            values[var["name"]] = rows[: var["limit"]] if var.get("limit") else rows
-        else:
-            values[var["name"]] = rows[0].get(var["code"]) if rows else None
+    for indices, answer in zip(groups, answers):
+        for i in indices:
+            var = variables[i]
+            if isinstance(answer, Exception):
+                problems[f"variables[{i}]"] = [f"变量 {var['name']}：{_message(answer)}"]
+                continue
+            code = var["code"]
+            if var.get("by"):
+                rows = [{var["by"]: r.get(var["by"]), code: r.get(code)} for r in _plain(answer["rows"])]
+                rows = _sorted(rows, code, var.get("sort", "value_desc"))
+                values[var["name"]] = rows[: var["limit"]] if var.get("limit") else rows
+            else:
+                rows = answer["rows"]
+                values[var["name"]] = _plain(rows[0].get(code)) if rows else None
     for i, var in enumerate(variables):
         if var.get("source") != "service":
             continue
@@ -270,6 +309,10 @@ def render_html(template: ReportTemplate, values: dict, period: Period) -> tuple
         body = sandbox.render(template.body or "", context, charts.helpers(counter))
     except sandbox.TemplateProblem as exc:
         raise _problem("body", exc) from None
+    try:
+        body = counter.finish(body)
+    except (TypeError, ValueError, LookupError) as exc:  # drawn after the template ran: no line to name
+        raise _problem("body", sandbox.TemplateProblem("error", f"图表无法绘制：{exc} (chart failed)")) from None
     return _document(template, texts, body, period), counter
 
 
@@ -283,10 +326,20 @@ def to_pdf(html: str) -> tuple[bytes, int]:
     return document.write_pdf(), len(document.pages)
 
 
+STAGES = {"data": (10, "读取数据"), "charts": (40, "绘制图表"), "pdf": (70, "排版 PDF")}
+
+
 def render_report(session: Session, actor: Actor, template: ReportTemplate, period: Period, *,
-                  tz: ZoneInfo | None = None, pdf: bool = True) -> Rendered:
-    """Resolve, render and (with `pdf`) lay out one report; raises Invalid naming the field at fault."""
+                  tz: ZoneInfo | None = None, pdf: bool = True,
+                  progress: Callable[[int, str], None] | None = None) -> Rendered:
+    """Resolve, render and (with `pdf`) lay out one report; raises Invalid naming the field at fault.
+    `progress(percent, stage)` is told as each stage begins (the stage is a zh-CN label)."""
+    tell = progress or (lambda percent, stage: None)
+    tell(*STAGES["data"])
     values = resolve(session, actor, template, period, tz or ZoneInfo("Asia/Shanghai"))
+    tell(*STAGES["charts"])
     html, counter = render_html(template, values, period)
+    if pdf:
+        tell(*STAGES["pdf"])
     data, pages = to_pdf(html) if pdf else (None, 0)
     return Rendered(data, html, pages, digest_of(values), counter.charts, counter.tables, values)

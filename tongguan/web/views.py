@@ -28,7 +28,7 @@ NAV = [
     ("events_web.index", _l("事件")),
     ("flows_web.index", _l("流程")),
     ("data_web.sources", _l("数据与指标")),
-    ("web.reports", _l("报告")),
+    ("reports_web.home", _l("报告")),
     ("web.admin_users", _l("系统管理")),
 ]
 
@@ -131,7 +131,7 @@ def _section(key):
 
 
 for _key in SECTIONS:
-    if _key not in ("catalog", "data", "events", "builder"):  # pages of their own (catalog/web.py, runtime/web.py, runtime/events/web.py, builder/web.py)
+    if _key not in ("catalog", "data", "events", "builder", "reports"):  # pages of their own (catalog/web.py, runtime/web.py, runtime/events/web.py, builder/web.py, report_engine/web.py)
         bp.add_url_rule(f"/{_key}", _key, _section(_key))
 
 
@@ -189,6 +189,7 @@ def account_tokens():
 
 def init_app(app) -> None:
     from builder import web as builder_web
+    from report_engine import web as reports_web
     from catalog import web as catalog_web
     from runtime import web as data_web
     from runtime.events import web as events_web
@@ -200,5 +201,6 @@ def init_app(app) -> None:
     events_web.init_app(app)
     flows_web.init_app(app)
     builder_web.init_app(app)
+    reports_web.init_app(app)
     app.jinja_env.globals["nav_items"] = NAV
     app.jinja_env.globals["i18n_messages"] = lambda: messages_for(current_code())
