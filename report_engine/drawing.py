@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 PROCESSES = int(os.environ.get("TONGGUAN_REPORT_CHART_PROCESSES", "2"))
 _pool: ProcessPoolExecutor | None = None
 _lock = threading.Lock()
+_unusable = False
 
 
 def draw(args: dict) -> str:
@@ -63,12 +64,18 @@ def _here(args: dict) -> Future:
 
 def submit(args: dict) -> Future:
     """A Future of the chart's SVG, drawn in the pool (or here, when the pool is off or broken)."""
-    if PROCESSES <= 0:
+    global _unusable
+    if PROCESSES <= 0 or _unusable:
         return _here(args)
     try:
         return _executor().submit(draw, args)
-    except (BrokenProcessPool, RuntimeError) as exc:  # a worker died: draw here, start afresh next time
-        log.warning("chart pool unusable (%r); drawing in process", exc)
+    except BrokenProcessPool as exc:  # a worker died: draw here, start afresh next time
+        log.warning("chart pool broke (%r); drawing in process", exc)
+        _reset()
+        return _here(args)
+    except RuntimeError as exc:  # no processes can start here (a script without a __main__ guard)
+        log.warning("chart pool cannot start (%s); charts are drawn in process", str(exc).strip().splitlines()[0])
+        _unusable = True
         _reset()
         return _here(args)
 
