@@ -26,6 +26,8 @@ from sqlalchemy import select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.orm import sessionmaker  # noqa: E402
 
+from fresh_pg import fresh_database  # noqa: E402
+
 from catalog.resources import io as catalog_io  # noqa: E402
 from catalog.resources import sample  # noqa: E402
 from catalog.resources import service as catalog  # noqa: E402
@@ -46,17 +48,6 @@ SEARCH_RUNS = 60
 
 def p95(samples: list[float]) -> float:
     return round(statistics.quantiles(samples, n=20)[-1], 1) if len(samples) >= 2 else round(samples[0], 1)
-
-
-def fresh_postgres() -> str:
-    url = make_url(PG_URL)
-    admin = make_engine(url.set(database="postgres").render_as_string(hide_password=False)) \
-        .execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{url.database}"'))
-    admin.dispose()
-    return url.render_as_string(hide_password=False)
 
 
 def setup(url: str, args) -> tuple:
@@ -193,7 +184,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         engines = [("sqlite", f"sqlite:///{tmp}/bench.db")]
         if not args.skip_postgresql:
-            engines.append(("postgresql", fresh_postgres()))
+            engines.append(("postgresql", fresh_database(PG_URL)))
         for name, url in engines:
             print(f"[{name}] generating {args.resources:,} resources and {args.tag_values:,} tag values ...", flush=True)
             engine, Session, actor, made, gen_s = setup(url, args)

@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sqlalchemy as sa  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from fresh_pg import fresh_database  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/tongguan_bench_daily")
@@ -82,16 +82,6 @@ EVENTS_OUTPUT = [("district", "string"), ("street", "string"), ("department", "s
                  ("closed_at", "datetime"), ("on_time", "boolean"), ("overdue", "boolean"), ("returns", "integer"),
                  ("reopens", "integer"), ("refusals_upheld", "integer")]
 RAIN_OUTPUT = [("district", "string"), ("station", "string"), ("mm", "number"), ("observed_at", "datetime")]
-
-
-def fresh_database() -> str:
-    url = make_url(PG_URL)
-    admin = sa.create_engine(url.set(database="postgres")).execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{url.database}"'))
-    admin.dispose()
-    return url.render_as_string(hide_password=False)
 
 
 def set_up(url: str, env: dict, events: int):
@@ -154,7 +144,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3, help="reports rendered, one per day back from yesterday (median)")
     args = ap.parse_args()
 
-    url = fresh_database()
+    url = fresh_database(PG_URL)
     env = {**os.environ, "TONGGUAN_DATABASE_URL": url, "TONGGUAN_LOG_LEVEL": "WARNING",
            "TONGGUAN_SECRET_KEY": "bench-daily-report-secret",
            "TONGGUAN_INSTANCE_PATH": tempfile.mkdtemp(prefix="tg-daily-")}

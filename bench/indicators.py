@@ -37,6 +37,8 @@ import sqlalchemy as sa  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.orm import sessionmaker  # noqa: E402
 
+from fresh_pg import drop_database, fresh_database  # noqa: E402
+
 import dsl  # noqa: E402
 from runtime.alerts import service as alerts  # noqa: E402
 from runtime.indicators import service as indicators  # noqa: E402
@@ -140,26 +142,6 @@ def median_ms(fn, runs: int) -> float:
         fn()
         samples.append((time.perf_counter() - t) * 1000)
     return round(statistics.median(samples), 1)
-
-
-def fresh_postgres() -> str:
-    url = make_url(PG_URL)
-    admin = make_engine(url.set(database="postgres").render_as_string(hide_password=False)) \
-        .execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{url.database}"'))
-    admin.dispose()
-    return url.render_as_string(hide_password=False)
-
-
-def drop_postgres() -> None:
-    url = make_url(PG_URL)
-    admin = make_engine(url.set(database="postgres").render_as_string(hide_password=False)) \
-        .execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def platform(tmp: str):
@@ -302,7 +284,7 @@ def main() -> None:
         Session, system = platform(tmp)
         engines = [("sqlite", f"sqlite:///{tmp}/events.db")]
         if not args.skip_postgresql:
-            engines.append(("postgresql", fresh_postgres()))
+            engines.append(("postgresql", fresh_database(PG_URL)))
         for name, url in engines:
             print(f"[{name}] generating {args.events:,} events ...", flush=True)
             t = time.perf_counter()
@@ -321,7 +303,7 @@ def main() -> None:
         figures["alert_first_tick_1000_s"] = first
         figures["alert_tick_groups"] = counts.get("groups")
         if not args.skip_postgresql:
-            drop_postgres()
+            drop_database(PG_URL)
 
     print()
     print(f"{'figure':<52}{'measured':>12}   baseline / target")

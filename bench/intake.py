@@ -30,22 +30,13 @@ import time
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
+
+from fresh_pg import fresh_database
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/tongguan_bench_intake")
 TONGGUAN = str(ROOT / ".venv" / "bin" / "tongguan")
 MATTERS = ["010101", "010106", "010107", "010109", "020101", "060201"]  # items of the demo catalog
-
-
-def fresh_database() -> str:
-    url = make_url(PG_URL)
-    admin = sa.create_engine(url.set(database="postgres")).execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{url.database}"'))
-    admin.dispose()
-    return url.render_as_string(hide_password=False)
 
 
 def free_port() -> int:
@@ -139,7 +130,7 @@ def main() -> None:
     args = ap.parse_args()
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # a timeout's TERM still stops the server
-    url = fresh_database()
+    url = fresh_database(PG_URL)
     env = {**os.environ, "TONGGUAN_DATABASE_URL": url, "TONGGUAN_LOG_LEVEL": "WARNING",
            "TONGGUAN_INSTANCE_PATH": tempfile.mkdtemp(prefix="tg-intake-")}
     for cmd in (["db", "upgrade"], ["demo", "seed"]):

@@ -37,7 +37,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sqlalchemy as sa  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from fresh_pg import fresh_database  # noqa: E402
 
 from bench.intake import free_port, start_server  # noqa: E402
 
@@ -119,16 +119,6 @@ def big_screen() -> dict:
     ]
     return {"layout": "free", "size": {"width": 1920, "height": 1080}, "theme": "dark", "params": [],
             "cards": cards}
-
-
-def fresh_database() -> str:
-    url = make_url(PG_URL)
-    admin = sa.create_engine(url.set(database="postgres")).execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{url.database}"'))
-    admin.dispose()
-    return url.render_as_string(hide_password=False)
 
 
 def set_up(url: str, env: dict, events: int) -> str:
@@ -272,7 +262,7 @@ def main() -> None:
     args = ap.parse_args()
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-    url = fresh_database()
+    url = fresh_database(PG_URL)
     env = {**os.environ, "TONGGUAN_DATABASE_URL": url, "TONGGUAN_LOG_LEVEL": "WARNING",
            "TONGGUAN_SECRET_KEY": SECRET, "TONGGUAN_HTTP_SOURCE_ALLOWED_HOSTS": "127.0.0.1",
            "TONGGUAN_INSTANCE_PATH": tempfile.mkdtemp(prefix="tg-pages-")}

@@ -1,0 +1,28 @@
+"""A benchmark's own PostgreSQL database, created empty for each run and dropped when asked."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+
+def _admin(url):
+    return sa.create_engine(url.set(database="postgres")).execution_options(isolation_level="AUTOCOMMIT")
+
+
+def fresh_database(url: str) -> str:
+    """Drop and create the database `url` names; the URL back, password included."""
+    parsed = make_url(url)
+    admin = _admin(parsed)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{parsed.database}"'))
+    admin.dispose()
+    return parsed.render_as_string(hide_password=False)
+
+
+def drop_database(url: str) -> None:
+    parsed = make_url(url)
+    admin = _admin(parsed)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+    admin.dispose()
