@@ -150,6 +150,11 @@ def builder():
     return redirect(url_for("builder_web.apps"))
 
 
+@bp.route("/reports/home")
+def reports():
+    return redirect(url_for("reports_web.home"))
+
+
 @bp.route("/events")
 def events():
     return redirect(url_for("events_web.index"))
