@@ -327,7 +327,8 @@ def _values(session: Session, known: _Known, *, codes: list[str], by: list[str] 
             raise Invalid("Not a dimension of the indicator.", {"by": [
                 f"指标 {ind.code} 不能按 {', '.join(missing)} 分组（可用维度：{', '.join(ind.dimensions) or '无'}）"]})
     now = now or dt.datetime.now(dt.timezone.utc)
-    key = (tuple(sorted(codes)), by, window, tuple(sorted(params.items())), now.replace(second=0, microsecond=0),
+    # the database too: one process may serve two (the tests run every case on SQLite, then PostgreSQL)
+    key = (str(session.get_bind().url), id(session.get_bind()), tuple(sorted(codes)), by, window, tuple(sorted(params.items())), now.replace(second=0, microsecond=0),
            tuple(sorted((k, str(v)) for k, v in where.items())),
            tuple(sorted((i.code, i.revision, i.version) for i in everything.values())),
            tuple(sorted({(i.service_id,) for i in base})),
