@@ -16,6 +16,9 @@ STATES = {"draft": ("草稿", "Draft"), "published": ("已发布", "Published")}
 RUN_STATES = {"pending": ("排队中", "Pending"), "running": ("生成中", "Running"),
               "succeeded": ("已生成", "Succeeded"), "failed": ("失败", "Failed")}
 SOURCES = ("indicator", "service")
+TRIGGERS = {"manual": ("手动", "Manual"), "schedule": ("计划", "Scheduled")}
+# a schedule's cadence -> the template type it generates
+CADENCES = {"daily": ("每日", "Daily"), "weekly": ("每周一", "Mondays"), "monthly": ("每月1日", "The 1st")}
 
 
 class ReportTemplate(Versioned, Base):
@@ -37,6 +40,28 @@ class ReportTemplate(Versioned, Base):
     state: Mapped[str] = mapped_column(String(12), default="draft")
     revision: Mapped[int] = mapped_column(Integer, default=1)
     created_by: Mapped[int | None] = mapped_column(Integer)
+    # who last made it published: a published report reads its data with this user's grants
+    published_by: Mapped[int | None] = mapped_column(Integer)
+
+
+class ReportSchedule(Versioned, Base):
+    """Generate a template's report every day, Monday or 1st of the month at `at` (the city's time
+    zone), and deliver it to the recipients' inboxes and, by mail, to `emails`."""
+
+    __tablename__ = "report_schedule"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    template_code: Mapped[str] = mapped_column(String(64), index=True)
+    cadence: Mapped[str] = mapped_column(String(8), default="daily")
+    at: Mapped[str] = mapped_column(String(5), default="07:00")  # HH:MM
+    area: Mapped[str] = mapped_column(String(64), default="")
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    recipients: Mapped[dict] = mapped_column(JSONType, default=dict)  # {"users": [ids], "roles": [codes]}
+    emails: Mapped[list] = mapped_column(JSONType, default=list)
+    created_by: Mapped[int | None] = mapped_column(Integer)
+    last_tick: Mapped[str] = mapped_column(String(40), default="")  # the last occurrence taken (UTC ISO)
+    # no foreign key: report_run already points here, and a run may be deleted with its file
+    last_run_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class ReportRun(Base):
@@ -65,7 +90,15 @@ class ReportRun(Base):
     pdf_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id", ondelete="RESTRICT"))
     html: Mapped[str] = mapped_column(Text, default="")
     pages: Mapped[int] = mapped_column(Integer, default=0)
-    created_by: Mapped[int | None] = mapped_column(Integer)
+    progress: Mapped[int] = mapped_column(Integer, default=0)  # 0-100
+    stage: Mapped[str] = mapped_column(String(32), default="")  # zh-CN label of the current stage
+    trigger: Mapped[str] = mapped_column(String(12), default="manual")
+    schedule_id: Mapped[int | None] = mapped_column(ForeignKey("report_schedule.id", ondelete="SET NULL"),
+                                                    index=True)
+    created_by: Mapped[int | None] = mapped_column(Integer)  # who asked (the schedule's creator for a schedule)
+    data_as: Mapped[int | None] = mapped_column(Integer)  # whose grants read the data (None: the system's)
+    # {"inbox": [user ids], "emails": {"sent": [...], "error": "..."}}
+    delivery: Mapped[dict] = mapped_column(JSONType, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -15,6 +15,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup, escape
@@ -43,6 +44,7 @@ class Rendered:
     charts: int = 0
     tables: int = 0
     values: dict = dataclasses.field(default_factory=dict)
+    title: str = ""  # the cover's title as rendered (it may be a template: "{{ report.date|date }} 日报")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -289,7 +291,13 @@ def _problem(field: str, exc: sandbox.TemplateProblem) -> Invalid:
     return Invalid("The report template cannot be rendered.", {field: [f"{where}{exc.message}"]})
 
 
-def render_html(template: ReportTemplate, values: dict, period: Period) -> tuple[str, charts.Counter]:
+class Html(NamedTuple):
+    html: str
+    counter: charts.Counter
+    title: str
+
+
+def render_html(template: ReportTemplate, values: dict, period: Period) -> Html:
     counter = charts.Counter()
     context = {**values, "report": {
         "name": template.name, "code": template.code, "type": template.type, "type_name": TYPES[template.type][0],
@@ -313,7 +321,7 @@ def render_html(template: ReportTemplate, values: dict, period: Period) -> tuple
         body = counter.finish(body)
     except (TypeError, ValueError, LookupError) as exc:  # drawn after the template ran: no line to name
         raise _problem("body", sandbox.TemplateProblem("error", f"图表无法绘制：{exc} (chart failed)")) from None
-    return _document(template, texts, body, period), counter
+    return Html(_document(template, texts, body, period), counter, context["report"]["title"])
 
 
 def to_pdf(html: str) -> tuple[bytes, int]:
@@ -338,8 +346,8 @@ def render_report(session: Session, actor: Actor, template: ReportTemplate, peri
     tell(*STAGES["data"])
     values = resolve(session, actor, template, period, tz or ZoneInfo("Asia/Shanghai"))
     tell(*STAGES["charts"])
-    html, counter = render_html(template, values, period)
+    html, counter, title = render_html(template, values, period)
     if pdf:
         tell(*STAGES["pdf"])
     data, pages = to_pdf(html) if pdf else (None, 0)
-    return Rendered(data, html, pages, digest_of(values), counter.charts, counter.tables, values)
+    return Rendered(data, html, pages, digest_of(values), counter.charts, counter.tables, values, title)

@@ -5,7 +5,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from tongguan.schemas import CODE, BaseSchema, PageArgs, page_of
 
-from .models import ORIENTATIONS, RUN_STATES, SOURCES, STATES, TYPES
+from .models import CADENCES, ORIENTATIONS, RUN_STATES, SOURCES, STATES, TYPES
 from .sandbox import MAX_SOURCE
 
 _window = validate.Regexp(r"^\d{1,4}(m|h|d|w)$", error="时间窗口须形如 24h、7d、30d、4w")
@@ -103,6 +103,18 @@ class ReportParams(BaseSchema):
     area = fields.Str(load_default="", validate=validate.Length(max=64))
 
 
+class ReportTemplateDraft(ReportTemplateBase):
+    """A template's content as edited and not saved yet (its state is not for a preview to change)."""
+
+    class Meta:
+        exclude = ("state",)
+
+
+class ReportPreviewParams(ReportParams):
+    template = fields.Nested(ReportTemplateDraft, metadata={
+        "description": "unsaved changes to preview instead of the saved template (the designer's live preview)"})
+
+
 class ReportPreviewOut(Schema):
     html = fields.Str()
     digest = fields.Str()
@@ -111,6 +123,7 @@ class ReportPreviewOut(Schema):
 
 
 class ReportRunQuery(PageArgs):
+    q = fields.Str(validate=validate.Length(max=100), metadata={"description": "the title contains"})
     code = fields.Str(validate=validate.Length(min=1, max=64), metadata={"description": "template code"})
     type = fields.Str(validate=validate.OneOf(list(TYPES)))
     state = fields.Str(validate=validate.OneOf(list(RUN_STATES)))
@@ -135,10 +148,87 @@ class ReportRunOut(Schema):
     attempts = fields.Int()
     pages = fields.Int()
     pdf_file_id = fields.Int(allow_none=True)
-    created_by = fields.Int(allow_none=True)
+    progress = fields.Int(metadata={"description": "0-100"})
+    stage = fields.Str(metadata={"description": "the current stage (zh-CN)"})
+    trigger = fields.Str(metadata={"description": "manual | schedule"})
+    schedule_id = fields.Int(allow_none=True)
+    created_by = fields.Int(allow_none=True, metadata={"description": "who asked"})
+    data_as = fields.Int(allow_none=True, metadata={"description": "whose grants read the data (null: the system's)"})
+    delivery = fields.Dict(metadata={"description": '{"inbox": [user ids], "email": {"sent": [...], '
+                                                    '"failed": {address: error}, "error": "..."}}'})
     created_at = fields.AwareDateTime()
     started_at = fields.AwareDateTime(allow_none=True)
     finished_at = fields.AwareDateTime(allow_none=True)
 
 
 ReportRunPage = page_of(ReportRunOut, "ReportRunPage")
+
+
+class ReportRunCreate(ReportParams):
+    code = fields.Str(required=True, validate=validate.Length(min=1, max=64), metadata={"description": "template code"})
+
+
+class ReportLatestOut(Schema):
+    daily = fields.Nested(ReportRunOut, allow_none=True)
+    weekly = fields.Nested(ReportRunOut, allow_none=True)
+    monthly = fields.Nested(ReportRunOut, allow_none=True)
+    special = fields.Nested(ReportRunOut, allow_none=True)
+
+
+_at = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="时间须为 HH:MM，00:00 至 23:59 (a time of day)")
+
+
+class Recipients(BaseSchema):
+    users = fields.List(fields.Int(validate=validate.Range(min=1, max=2147483647)), load_default=list,
+                        validate=validate.Length(max=500), metadata={"description": "user ids"})
+    roles = fields.List(fields.Str(validate=validate.Length(min=1, max=64)), load_default=list,
+                        validate=validate.Length(max=50), metadata={"description": "role codes: their users"})
+
+
+class ReportScheduleBase(BaseSchema):
+    template_code = fields.Str(validate=validate.Length(min=1, max=64))
+    cadence = fields.Str(validate=validate.OneOf(list(CADENCES)), metadata={
+        "description": "daily (every day), weekly (Mondays), monthly (the 1st)"})
+    at = fields.Str(validate=_at, metadata={"description": "HH:MM in the city's time zone"})
+    area = fields.Str(validate=validate.Length(max=64))
+    enabled = fields.Bool()
+    recipients = fields.Nested(Recipients)
+    emails = fields.List(fields.Email(validate=validate.Length(max=254),
+                                       error_messages={"invalid": "邮箱地址格式不正确 (not an e-mail address)"}),
+                         validate=validate.Length(max=100),
+                         metadata={"description": "mailed the PDF when SMTP is set up"})
+
+
+class ReportScheduleCreate(ReportScheduleBase):
+    template_code = fields.Str(required=True, validate=validate.Length(min=1, max=64))
+
+
+class ReportScheduleUpdate(ReportScheduleBase):
+    pass
+
+
+class ReportScheduleQuery(PageArgs):
+    code = fields.Str(validate=validate.Length(min=1, max=64), metadata={"description": "template code"})
+    enabled = fields.Bool()
+
+
+class ReportScheduleOut(Schema):
+    id = fields.Int()
+    template_code = fields.Str()
+    template_name = fields.Str(allow_none=True, metadata={"description": "null: the template is gone"})
+    cadence = fields.Str()
+    at = fields.Str()
+    area = fields.Str()
+    enabled = fields.Bool()
+    recipients = fields.Dict()
+    emails = fields.List(fields.Str())
+    created_by = fields.Int(allow_none=True)
+    last_tick = fields.Str(metadata={"description": "the last occurrence generated (UTC)"})
+    last_run_id = fields.Int(allow_none=True)
+    next_run_at = fields.AwareDateTime(allow_none=True, metadata={"description": "UTC; null while disabled"})
+    version = fields.Int()
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+
+
+ReportSchedulePage = page_of(ReportScheduleOut, "ReportSchedulePage")

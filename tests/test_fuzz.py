@@ -25,7 +25,7 @@ from builder.models import App, AppPage
 from catalog.matters.models import DomainCatalog, DomainItem, Matter
 from catalog.resources.models import Directory, Resource
 from catalog.tags.models import Tag
-from report_engine.models import ReportTemplate
+from report_engine.models import ReportSchedule, ReportTemplate
 from runtime.alerts.models import AlertRule
 from runtime.events.models import Event
 from runtime.flows.models import Flow
@@ -45,7 +45,8 @@ ETAG_DOCUMENTS = {"department_id": Department, "user_id": User, "directory_id": 
                   "source_id": DataSource, "service_id": DataService, "indicator_id": Indicator,
                   "rule_id": AlertRule, "app_id": App, "flow_id": Flow, "event_id": Event, "page_id": AppPage,
                   "api_service_id": ApiService, "environment_id": Environment,
-                  "composite_id": CompositeComponent, "template_id": ReportTemplate}
+                  "composite_id": CompositeComponent, "template_id": ReportTemplate,
+                  "schedule_id": ReportSchedule}
 
 
 def count(session, model):

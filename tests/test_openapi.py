@@ -20,7 +20,7 @@ ETAG_DOCUMENTS = ("/api/v1/departments/{department_id}", "/api/v1/users/{user_id
                   "/api/v1/apps/{app_id}/pages/{page_id}", "/api/v1/apps/{app_id}/pages/{page_id}/document",
                   "/api/v1/apps/{app_id}/api-services/{api_service_id}",
                   "/api/v1/environments/{environment_id}", "/api/v1/composites/{composite_id}",
-                  "/api/v1/report-templates/{template_id}")
+                  "/api/v1/report-templates/{template_id}", "/api/v1/report-schedules/{schedule_id}")
 
 
 def openapi_path(rule: str) -> str:

@@ -75,6 +75,9 @@ def create_app(config: dict | None = None, *, check_db: bool | None = None) -> F
     from . import jobs
 
     jobs.init_app(app)
+    from report_engine import jobs as report_jobs
+
+    report_jobs.configure(app)  # report jobs run outside requests: storage, time zone, mail, the back end
 
     registry.init_app(app)  # built-in components register themselves (skipped before migrations)
     i18n.init_app(app)

@@ -45,6 +45,12 @@ DOCUMENTED: dict[str, tuple[object, str]] = {
     "PACKAGE_MAX_ENTRIES": (10_000, "Most files in one package"),
     "COMPONENT_PACKAGES_ALLOW_UNSIGNED": (False, "Accept third-party component packages without a trusted signature "
                                                  "when the upload asks for it (development only)"),
+    "SMTP_HOST": ("", "Mail server for scheduled reports (the PDF to each address of a schedule); empty: no mail"),
+    "SMTP_PORT": (25, "Port of `SMTP_HOST`"),
+    "SMTP_FROM": ("", "Sender of report mails; default `tongguan@` followed by `SMTP_HOST`"),
+    "SMTP_USER": ("", "User name on `SMTP_HOST` (empty: no login)"),
+    "SMTP_PASSWORD": ("", "Password on `SMTP_HOST`"),
+    "SMTP_STARTTLS": (False, "Switch to TLS with STARTTLS before logging in"),
 }
 
 

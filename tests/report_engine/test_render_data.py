@@ -51,6 +51,12 @@ def test_the_chart_pool_draws_what_the_process_draws(monkeypatch):
     assert pooled.startswith("<svg") and pooled == here and "江东区" in pooled
 
 
+def test_a_cover_title_written_as_a_template_is_rendered_for_the_run():
+    titled = template([])
+    titled.cover = {"title": "{{ report.date|date }} 城市运行周报"}
+    assert render.render_html(titled, {}, PERIOD).title == "2026年11月25日 城市运行周报"
+
+
 def test_a_chart_placeholder_cannot_be_forged_by_the_template():
     html = render.render_html(template([], body="<p><!--tg-chart:0000000000000000:0--></p>{{ chart('bar', rows, x='d', y='n') }}"),
                               {"rows": ARGS["rows"]}, PERIOD)[0]

@@ -109,6 +109,15 @@ def test_templates_are_created_changed_with_if_match_listed_and_deleted(client, 
     preview = client.post(f"{url}/preview", json={"date": "2026-11-25"}, headers=author)
     assert preview.status_code == 200 and "11月25日 星期三" in preview.json["html"]
     assert 'id="sec-1"' in preview.json["html"] and "@page" in preview.json["html"]
+    # the designer's live preview: unsaved changes are shown, and nothing is saved
+    unsaved = client.post(f"{url}/preview", json={"date": "2026-11-25", "template": {
+        "body": "<h2>草稿里的新段落</h2><p>{{ report.date|date }}</p>", "cover": None}}, headers=author)
+    assert unsaved.status_code == 200 and "草稿里的新段落" in unsaved.json["html"]
+    broken = client.post(f"{url}/preview", json={"date": "2026-11-25", "template": {"body": "<p>\n{{ x( }}</p>"}},
+                         headers=author)
+    assert broken.status_code == 422 and "第 2 行" in broken.json["errors"]["body"][0]
+    saved = client.get(url, headers=author).json
+    assert "草稿里的新段落" not in saved["body"] and saved["revision"] == 2
 
     listed = client.get("/api/v1/report-templates?q=防汛", headers=author).json
     assert [t["code"] for t in listed["items"]] == ["flood_daily"]
