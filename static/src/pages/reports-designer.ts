@@ -1,4 +1,5 @@
 import { mountPage } from '../app'
-import Placeholder from '../components/catalog/Placeholder.vue'
+import ReportDesigner from '../components/reports/ReportDesigner.vue'
 
-mountPage(Placeholder)
+const el = document.querySelector<HTMLElement>('#app')
+mountPage(ReportDesigner, '#app', { templateId: Number(el?.dataset.templateId) || 0 })

@@ -1,4 +1,4 @@
 import { mountPage } from '../app'
-import Placeholder from '../components/catalog/Placeholder.vue'
+import ReportsHome from '../components/reports/ReportsHome.vue'
 
-mountPage(Placeholder)
+mountPage(ReportsHome)

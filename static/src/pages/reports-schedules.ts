@@ -1,4 +1,4 @@
 import { mountPage } from '../app'
-import Placeholder from '../components/catalog/Placeholder.vue'
+import ReportSchedules from '../components/reports/ReportSchedules.vue'
 
-mountPage(Placeholder)
+mountPage(ReportSchedules)

@@ -1,4 +1,4 @@
 import { mountPage } from '../app'
-import Placeholder from '../components/catalog/Placeholder.vue'
+import ReportTemplates from '../components/reports/ReportTemplates.vue'
 
-mountPage(Placeholder)
+mountPage(ReportTemplates)

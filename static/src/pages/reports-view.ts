@@ -1,4 +1,5 @@
 import { mountPage } from '../app'
-import Placeholder from '../components/catalog/Placeholder.vue'
+import ReportView from '../components/reports/ReportView.vue'
 
-mountPage(Placeholder)
+const el = document.querySelector<HTMLElement>('#app')
+mountPage(ReportView, '#app', { runId: Number(el?.dataset.runId) || 0 })
