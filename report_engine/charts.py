@@ -15,8 +15,6 @@ from pathlib import Path
 
 from markupsafe import Markup, escape
 
-from components import lookup
-from components.validation import with_defaults
 from components.vega import FONT, spec
 
 from . import drawing
@@ -40,15 +38,15 @@ class Counter:
         self.nonce = secrets.token_hex(8)  # an operator's text cannot forge a placeholder
         self.pending: list[tuple[str, object, dict]] = []
 
-    def placeholder(self, future, args: dict) -> str:
+    def placeholder(self, future, vega_lite: dict) -> str:
         mark = f"<!--tg-chart:{self.nonce}:{len(self.pending)}-->"
-        self.pending.append((mark, future, args))
+        self.pending.append((mark, future, vega_lite))
         return mark
 
     def finish(self, html: str) -> str:
         """`html` with every chart's SVG in place of its placeholder (waiting for those still drawn)."""
-        for mark, future, args in self.pending:
-            html = html.replace(mark, drawing.result(future, args), 1)
+        for mark, future, vega_lite in self.pending:
+            html = html.replace(mark, drawing.result(future, vega_lite), 1)
         self.pending.clear()
         return html
 
@@ -79,12 +77,11 @@ def make_chart(counter: Counter):
             raise ValueError(f"未知的图表类型 {kind}，可用：{', '.join(KINDS)} (unknown chart kind)")
         measures = [y] if isinstance(y, str) else list(y) if y else None
         props = {"title": title, **({"unit": unit} if unit else {}), **props}
-        with_defaults(lookup(KINDS[kind]), props)  # bad props fail here, at the template's line
-        args = {"ref": KINDS[kind], "props": props, "rows": _rows(rows), "width": max(80, min(int(width), 1400)),
-                "height": max(60, min(int(height), 1400)), "theme": "light", "dimension": x, "measures": measures,
-                "labels": labels}
+        # the spec is built here, so that bad props fail at the template's line; the pool draws it
+        vl = spec(KINDS[kind], props, _rows(rows), width=max(80, min(int(width), 1400)),
+                  height=max(60, min(int(height), 1400)), theme="light", dimension=x, measures=measures, labels=labels)
         counter.charts += 1
-        return Markup(f'<figure class="chart">{counter.placeholder(drawing.submit(args), args)}</figure>')
+        return Markup(f'<figure class="chart">{counter.placeholder(drawing.submit(vl), vl)}</figure>')
 
     return chart
 

@@ -39,7 +39,6 @@ def variables() -> list[dict]:
         _var("on_time_prev", "昨日按时办结率", "on_time_closure_rate", offset="1d"),
         _var("avg_hours", "平均处置时长", "avg_handling_hours"),
         _var("avg_hours_prev", "昨日平均处置时长", "avg_handling_hours", offset="1d"),
-        _var("overdue", "超期未办结（近30日上报）", "overdue_events", window="30d"),
         _var("accuracy", "分拨准确率（近7日）", "dispatch_accuracy", window="7d"),
         _var("returns", "退回率（近7日）", "return_rate", window="7d"),
         _var("reopens", "重办率（近7日）", "reopen_rate", window="7d"),
@@ -56,7 +55,9 @@ def variables() -> list[dict]:
         _var("by_street", "各街道受理（近7日）", "events_reported", by="street", window="7d", limit=12),
         _var("by_matter", "高发事项", "events_reported", by="matter", limit=10),
         _var("by_matter_week", "高发事项（近7日）", "events_reported", by="matter", window="7d", limit=10),
-        _var("overdue_by_department", "各部门超期未办结", "overdue_events", by="department", window="30d", limit=12),
+        # every department, no limit: the report's total overdue is their sum (one 30-day scan, and the
+        # total and the table cannot disagree)
+        _var("overdue_by_department", "各部门超期未办结", "overdue_events", by="department", window="30d"),
         _var("on_time_by_department", "各部门按时办结率（近7日）", "on_time_closure_rate", by="department",
              window="7d", limit=12),
         _var("rain_by_district", "各区24小时雨量", "rain_24h", by="district", window="24h", sort="key"),
@@ -93,7 +94,7 @@ BODY = """{{ channel_names }}{% set trend = namespace(rows=[]) %}
 <p>{{ report.date|date('full') }}，全市共受理城市运行事件 <b>{{ received|number }}</b> 件，{{ received|change(received_prev) }}；
 办结 <b>{{ closed|number }}</b> 件，{{ closed|change(closed_prev) }}。当日受理事件的按时办结率为 <b>{{ on_time|percent(1, false) }}</b>
 （昨日 {{ on_time_prev|percent(1, false) }}），平均处置时长 {{ avg_hours|number(1) }} 小时（昨日 {{ avg_hours_prev|number(1) }} 小时）。</p>
-<p>近 30 日上报的事件中，截至日终仍有 <b>{{ overdue|number }}</b> 件超期未办结。近 7 日分拨准确率 {{ accuracy|percent(1, false) }}，
+<p>近 30 日上报的事件中，截至日终仍有 <b>{{ late.rows|sum(attribute='overdue_events')|number }}</b> 件超期未办结。近 7 日分拨准确率 {{ accuracy|percent(1, false) }}，
 退回率 {{ returns|percent(1, false) }}，重办率 {{ reopens|percent(1, false) }}。</p>
 {{ table([{'item': '受理事件（件）', 'today': received, 'before': received_prev},
           {'item': '办结事件（件）', 'today': closed, 'before': closed_prev},

@@ -1,10 +1,10 @@
 """Charts drawn by a small pool of worker processes while the template goes on rendering.
 
-A chart costs about 75 ms of one core: 20 ms for altair to build the Vega-Lite spec and 55 ms for
-vl-convert to draw it. vl-convert draws one chart at a time in a process (its converter is single
-threaded and keeps the GIL), so threads gain nothing; processes do. `submit` hands one chart to
-the pool and returns a Future of its SVG; a report's charts are drawn side by side and waited for
-once, after the template has rendered.
+A chart costs 60 to 150 ms of one core: about 20 ms for altair to build the Vega-Lite spec, the rest
+for vl-convert to draw it. vl-convert draws one chart at a time in a process (its converter is single
+threaded and keeps the GIL), so threads gain nothing; processes do. The template's process builds
+each spec as the template reaches the chart and `submit`s it; the pool draws the specs side by side
+while the template goes on, and the SVGs are waited for once, after the template has rendered.
 
 The pool is started on first use (a worker costs ~1 s to start and warm, paid once per process)
 and sized by TONGGUAN_REPORT_CHART_PROCESSES (default 2; 0 draws in the calling process, as a
@@ -27,14 +27,11 @@ _lock = threading.Lock()
 _unusable = False
 
 
-def draw(args: dict) -> str:
-    """The SVG of one chart: `args` are `components.vega.spec`'s arguments (`ref` is its first)."""
-    from components.vega import spec
-
+def draw(vega_lite: dict) -> str:
+    """The SVG of one chart's Vega-Lite spec."""
     from .charts import to_svg
 
-    args = dict(args)
-    return to_svg(spec(args.pop("ref"), **args))
+    return to_svg(vega_lite)
 
 
 def _warm() -> None:
@@ -53,40 +50,40 @@ def _executor() -> ProcessPoolExecutor:
         return _pool
 
 
-def _here(args: dict) -> Future:
+def _here(vega_lite: dict) -> Future:
     done: Future = Future()
     try:
-        done.set_result(draw(args))
+        done.set_result(draw(vega_lite))
     except Exception as exc:  # noqa: BLE001 - handed to whoever waits, like the pool's futures
         done.set_exception(exc)
     return done
 
 
-def submit(args: dict) -> Future:
+def submit(vega_lite: dict) -> Future:
     """A Future of the chart's SVG, drawn in the pool (or here, when the pool is off or broken)."""
     global _unusable
     if PROCESSES <= 0 or _unusable:
-        return _here(args)
+        return _here(vega_lite)
     try:
-        return _executor().submit(draw, args)
+        return _executor().submit(draw, vega_lite)
     except BrokenProcessPool as exc:  # a worker died: draw here, start afresh next time
         log.warning("chart pool broke (%r); drawing in process", exc)
         _reset()
-        return _here(args)
+        return _here(vega_lite)
     except RuntimeError as exc:  # no processes can start here (a script without a __main__ guard)
         log.warning("chart pool cannot start (%s); charts are drawn in process", str(exc).strip().splitlines()[0])
         _unusable = True
         _reset()
-        return _here(args)
+        return _here(vega_lite)
 
 
-def result(future: Future, args: dict) -> str:
+def result(future: Future, vega_lite: dict) -> str:
     try:
         return future.result()
     except BrokenProcessPool as exc:
         log.warning("chart pool broke (%r); drawing in process", exc)
         _reset()
-        return draw(args)
+        return draw(vega_lite)
 
 
 def _reset() -> None:

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from components.vega import spec
 from report_engine import charts, drawing, render
 from report_engine.models import ReportTemplate
 from tongguan.errors import Invalid
@@ -40,14 +41,14 @@ def test_a_failing_variable_in_a_shared_request_is_named_alone(session, system, 
     assert "nothing" in caught.value.errors["variables[4]"][0]
 
 
-ARGS = {"ref": charts.KINDS["bar"], "props": {"title": "各区事件"}, "rows": [{"d": "江东区", "n": 3}, {"d": "江西区", "n": 2}],
-        "width": 300, "height": 200, "theme": "light", "dimension": "d", "measures": ["n"], "labels": None}
+ROWS = [{"d": "江东区", "n": 3}, {"d": "江西区", "n": 2}]
+SPEC = spec(charts.KINDS["bar"], {"title": "各区事件"}, ROWS, width=300, height=200, dimension="d", measures=["n"])
 
 
 def test_the_chart_pool_draws_what_the_process_draws(monkeypatch):
-    pooled = drawing.result(drawing.submit(ARGS), ARGS)
+    pooled = drawing.result(drawing.submit(SPEC), SPEC)
     monkeypatch.setattr(drawing, "PROCESSES", 0)
-    here = drawing.result(drawing.submit(ARGS), ARGS)
+    here = drawing.result(drawing.submit(SPEC), SPEC)
     assert pooled.startswith("<svg") and pooled == here and "江东区" in pooled
 
 
@@ -59,6 +60,6 @@ def test_a_cover_title_written_as_a_template_is_rendered_for_the_run():
 
 def test_a_chart_placeholder_cannot_be_forged_by_the_template():
     html = render.render_html(template([], body="<p><!--tg-chart:0000000000000000:0--></p>{{ chart('bar', rows, x='d', y='n') }}"),
-                              {"rows": ARGS["rows"]}, PERIOD)[0]
+                              {"rows": ROWS}, PERIOD)[0]
     assert "<!--tg-chart:0000000000000000:0-->" in html  # the operator's comment, left as written
     assert html.count("<svg") == 1 and "<!--tg-chart:" not in html.replace("<!--tg-chart:0000000000000000:0-->", "")
