@@ -296,19 +296,22 @@ def report_render(code, day, area, out):
     except ValueError:
         raise click.BadParameter("expected YYYY-MM-DD", param_hint="--date") from None
     app = _app()
-    with app.app_context():
-        session = _session(app)
-        actor = Actor.system("cli")
-        try:
-            run = service.report_render(session, actor, code, {"date": date, "area": area},
-                                        storage_path=app.config["STORAGE_PATH"], tz=ZoneInfo(app.config["TIMEZONE"]))
-        except DomainError as exc:
-            raise click.ClickException(f"{exc.detail} {exc.errors or ''}".strip()) from None
-        session.commit()
-        if run.state != "succeeded":
-            raise click.ClickException(f"report {run.id} failed:\n{run.message}")
-        _, path = service.report_run_pdf(session, actor, run.id, storage_path=app.config["STORAGE_PATH"])
-        shutil.copyfile(path, out)
+    try:
+        with app.app_context(), _session(app) as session:
+            actor = Actor.system("cli")
+            try:
+                run = service.report_render(session, actor, code, {"date": date, "area": area},
+                                            storage_path=app.config["STORAGE_PATH"],
+                                            tz=ZoneInfo(app.config["TIMEZONE"]))
+            except DomainError as exc:
+                raise click.ClickException(f"{exc.detail} {exc.errors or ''}".strip()) from None
+            session.commit()
+            if run.state != "succeeded":
+                raise click.ClickException(f"report {run.id} failed:\n{run.message}")
+            _, path = service.report_run_pdf(session, actor, run.id, storage_path=app.config["STORAGE_PATH"])
+            shutil.copyfile(path, out)
+    finally:  # the report jobs keep a reference to the last app made in a process: its connections go now
+        app.extensions["tongguan.engine"].dispose()
     click.echo(f"report {run.id}: {run.pages} pages, digest {run.digest[:12]}, written to {out}")
 
 
