@@ -7,21 +7,20 @@ each spec as the template reaches the chart and `submit`s it; the pool draws the
 while the template goes on, and the SVGs are waited for once, after the template has rendered.
 
 The pool is started on first use (a worker costs ~1 s to start and warm, paid once per process)
-and sized by TONGGUAN_REPORT_CHART_PROCESSES (default 2; 0 draws in the calling process, as a
-one-core machine should).
+and sized by the setting REPORT_CHART_PROCESSES (default 2; 0 draws in the calling process, as a
+one-core machine should), given to `configure` by create_app.
 """
 from __future__ import annotations
 
 import atexit
 import logging
 import multiprocessing
-import os
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 log = logging.getLogger(__name__)
-PROCESSES = int(os.environ.get("TONGGUAN_REPORT_CHART_PROCESSES", "2"))
+PROCESSES = 2
 _pool: ProcessPoolExecutor | None = None
 _lock = threading.Lock()
 _unusable = False
@@ -38,6 +37,13 @@ def _warm() -> None:
     from .charts import warm
 
     warm()
+
+
+def configure(processes: int) -> None:
+    global PROCESSES
+    if processes != PROCESSES:
+        _reset()
+    PROCESSES = max(0, int(processes))
 
 
 def _executor() -> ProcessPoolExecutor:

@@ -26,6 +26,9 @@ SETTINGS: dict = {"storage_path": "instance/storage", "timezone": "Asia/Shanghai
 
 
 def configure(app) -> None:
+    from . import drawing
+
+    drawing.configure(app.config["REPORT_CHART_PROCESSES"])  # renders happen in jobs and in requests alike
     SETTINGS.update(storage_path=app.config["STORAGE_PATH"], timezone=app.config.get("TIMEZONE", "Asia/Shanghai"),
                     org=app.config.get("ORG_NAME", ""), smtp={k: app.config.get(k) for k in SMTP_KEYS},
                     backend=app.extensions.get("tongguan.jobs"))

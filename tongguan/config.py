@@ -51,6 +51,8 @@ DOCUMENTED: dict[str, tuple[object, str]] = {
     "SMTP_USER": ("", "User name on `SMTP_HOST` (empty: no login)"),
     "SMTP_PASSWORD": ("", "Password on `SMTP_HOST`"),
     "SMTP_STARTTLS": (False, "Switch to TLS with STARTTLS before logging in"),
+    "REPORT_CHART_PROCESSES": (2, "Worker processes drawing a report's charts side by side (each started on first "
+                                  "use, about 150 MB); 0 draws them in the rendering process"),
 }
 
 
