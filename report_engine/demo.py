@@ -1,6 +1,6 @@
 """Demo data of the report engine: the published daily operations report `daily_ops` (城市运行日报)
-over the demo's event and rainfall indicators: eight A4 pages (cover, contents, six sections),
-eight charts and five tables.
+over the demo's event and rainfall indicators (eleven A4 pages: cover, contents, six sections;
+eight charts and seven tables), and its schedule: every day at 07:00, to the leaders' inboxes.
 
 Idempotent: skipped when the template exists, or when the indicators it binds are missing. It adds
 one indicator of its own, `events_closed`, beside the event core's (same service, same dimensions):
@@ -177,7 +177,7 @@ def _ensure_closed(session: Session, actor: Actor) -> None:
 def seed_demo(session: Session, actor: Actor) -> dict:
     from runtime.indicators.models import Indicator
 
-    from . import service
+    from . import schedules, service
     from .models import ReportTemplate
 
     if session.scalar(select(ReportTemplate.id).where(ReportTemplate.code == CODE)) is not None:
@@ -187,4 +187,7 @@ def seed_demo(session: Session, actor: Actor) -> dict:
     if found != set(NEEDS):
         return {"reports": 0}
     service.report_template_create(session, actor, template())
+    # every morning at 07:00 the leaders find yesterday's report in their inboxes
+    schedules.report_schedule_create(session, actor, {"template_code": CODE, "cadence": "daily", "at": "07:00",
+                                                      "recipients": {"users": [], "roles": ["leader"]}})
     return {"reports": 1}

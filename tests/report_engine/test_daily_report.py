@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from report_engine import demo, service as reports
+from report_engine import demo, schedules, service as reports
 from runtime.events.models import Event
 from tongguan.demo import seed
 
@@ -22,6 +22,8 @@ def test_the_demo_daily_report_renders_eight_pages_whose_numbers_match_the_event
     seed(session)
     session.commit()
     assert reports.report_template_list(session, system, q=demo.CODE).items[0].state == "published"
+    scheduled = schedules.report_schedule_list(session, system, code=demo.CODE).items
+    assert [(s.cadence, s.at, s.recipients["roles"]) for s in scheduled] == [("daily", "07:00", ["leader"])]
     # the demo's events end a day before the seed ran: yesterday, in the city, is a full day of them
     day = (dt.datetime.now(CITY) - dt.timedelta(days=1)).date()
     start = dt.datetime.combine(day, dt.time(), CITY).astimezone(dt.timezone.utc)
