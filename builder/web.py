@@ -2,50 +2,46 @@
 Each is a shell that mounts one Vue page; data and permission checks live behind /api/v1."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
-from tongguan.web.views import login_required
+from tongguan.web.views import login_required, vue_page
 
 bp = Blueprint("builder_web", __name__)
 ID = "<int(min=1, max=2147483647):app_id>"
 CODE = "<string(maxlength=64):{}>"
 
 
-def _shell(title, entry: str, page_class: str, **ids):
-    return render_template("builder/page.html", title=title, entry=entry, page_class=page_class, ids=ids)
-
-
 @bp.route("/builder")
 @login_required
 def apps():
-    return _shell(_l("场景构建"), "builder-apps", "tg-builder-apps-page")
+    return vue_page(_l("场景构建"), "builder-apps", "tg-builder-apps-page")
 
 
 @bp.route(f"/builder/apps/{ID}")
 @login_required
 def designer(app_id: int):
-    return _shell(_l("应用设计器"), "builder-designer", "tg-designer-page", app_id=app_id)
+    return vue_page(_l("应用设计器"), "builder-designer", "tg-designer-page", app_id=app_id)
 
 
 @bp.route(f"/builder/apps/{ID}/manage")
 @login_required
 def manage(app_id: int):
     """Releases (export, import, activate), deployments and API services of one app."""
-    return _shell(_l("应用管理"), "builder-app", "tg-app-manage-page", app_id=app_id)
+    return vue_page(_l("应用管理"), "builder-app", "tg-app-manage-page", app_id=app_id)
 
 
 @bp.route("/builder/environments")
 @login_required
 def environments():
-    return _shell(_l("环境"), "builder-environments", "tg-environments-page")
+    return vue_page(_l("环境"), "builder-environments", "tg-environments-page")
 
 
 @bp.route(f"/run/{CODE.format('app_code')}")
 @bp.route(f"/run/{CODE.format('app_code')}/{CODE.format('page_code')}")
 @login_required
 def run(app_code: str, page_code: str = ""):
-    return _shell(_l("应用"), "run-page", "tg-run-page", app_code=app_code, page_code=page_code)
+    return vue_page(_l("应用"), "run-page", "tg-run-page", app_code=app_code, page_code=page_code)
 
 
 def init_app(app) -> None:

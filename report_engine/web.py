@@ -3,49 +3,45 @@ and the schedules. Each is a shell that mounts one Vue page; data and permission
 behind /api/v1."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
-from tongguan.web.views import login_required
+from tongguan.web.views import login_required, vue_page
 
 bp = Blueprint("reports_web", __name__)
 TEMPLATE = "<int(min=1, max=2147483647):template_id>"
 RUN = "<int(min=1, max=2147483647):run_id>"
 
 
-def _shell(title, entry: str, page_class: str, **ids):
-    return render_template("builder/page.html", title=title, entry=entry, page_class=page_class, ids=ids)
-
-
 @bp.route("/reports")
 @login_required
 def home():
     """The latest report of each type, and the archive searchable by date."""
-    return _shell(_l("报告"), "reports-home", "tg-reports-page")
+    return vue_page(_l("报告"), "reports-home", "tg-reports-page")
 
 
 @bp.route(f"/reports/runs/{RUN}")
 @login_required
 def run(run_id: int):
-    return _shell(_l("报告"), "reports-view", "tg-report-view-page", run_id=run_id)
+    return vue_page(_l("报告"), "reports-view", "tg-report-view-page", run_id=run_id)
 
 
 @bp.route("/reports/templates")
 @login_required
 def templates():
-    return _shell(_l("报告模板"), "reports-templates", "tg-report-templates-page")
+    return vue_page(_l("报告模板"), "reports-templates", "tg-report-templates-page")
 
 
 @bp.route(f"/reports/templates/{TEMPLATE}")
 @login_required
 def designer(template_id: int):
-    return _shell(_l("报告设计器"), "reports-designer", "tg-report-designer-page", template_id=template_id)
+    return vue_page(_l("报告设计器"), "reports-designer", "tg-report-designer-page", template_id=template_id)
 
 
 @bp.route("/reports/schedules")
 @login_required
 def schedules():
-    return _shell(_l("报告计划"), "reports-schedules", "tg-report-schedules-page")
+    return vue_page(_l("报告计划"), "reports-schedules", "tg-report-schedules-page")
 
 
 def init_app(app) -> None:

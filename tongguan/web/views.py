@@ -41,6 +41,12 @@ SECTIONS = {
 }
 
 
+def vue_page(title, entry: str, page_class: str, **ids):
+    """A page that is one Vue app: the shell mounts `static/src/pages/<entry>.ts` on `#app`, with
+    `ids` as its data attributes (`app_id=3` -> `data-app-id="3"`)."""
+    return render_template("builder/page.html", title=title, entry=entry, page_class=page_class, ids=ids)
+
+
 def login_required(view):
     @functools.wraps(view)
     def inner(*args, **kwargs):
