@@ -26,7 +26,6 @@ import datetime as dt
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,8 +34,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import sqlalchemy as sa  # noqa: E402
-from fresh_pg import fresh_database  # noqa: E402
+from fresh_pg import fresh_database, migrate_and_load  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/tongguan_bench_daily")
@@ -86,15 +84,7 @@ RAIN_OUTPUT = [("district", "string"), ("station", "string"), ("mm", "number"), 
 
 def set_up(url: str, env: dict, events: int):
     """The tables, the platform's source, services, indicators and the published template; (app, session)."""
-    subprocess.run([TONGGUAN, "db", "upgrade"], env=env, check=True, stdout=subprocess.DEVNULL)
-    engine = sa.create_engine(url)
-    started = time.perf_counter()
-    with engine.begin() as conn:
-        for statement in EVENTS_SQL.split(";"):
-            if statement.strip():
-                conn.execute(sa.text(statement), {"n": events})
-    print(f"  {events:,} events generated in {time.perf_counter() - started:.1f} s", flush=True)
-    engine.dispose()
+    migrate_and_load(url, env, TONGGUAN, EVENTS_SQL, events)
 
     os.environ.update({k: v for k, v in env.items() if k.startswith("TONGGUAN_")})
     from report_engine import demo, service as reports

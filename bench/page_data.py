@@ -27,7 +27,6 @@ import json
 import os
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -36,8 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import sqlalchemy as sa  # noqa: E402
-from fresh_pg import fresh_database  # noqa: E402
+from fresh_pg import fresh_database, migrate_and_load  # noqa: E402
 
 from bench.intake import free_port, start_server  # noqa: E402
 
@@ -123,15 +121,7 @@ def big_screen() -> dict:
 
 def set_up(url: str, env: dict, events: int) -> str:
     """Events, the platform's data source, service, indicators and the published screen; a token."""
-    subprocess.run([TONGGUAN, "db", "upgrade"], env=env, check=True, stdout=subprocess.DEVNULL)
-    engine = sa.create_engine(url)
-    started = time.perf_counter()
-    with engine.begin() as conn:
-        for statement in EVENTS_SQL.split(";"):
-            if statement.strip():
-                conn.execute(sa.text(statement), {"n": events})
-    print(f"  {events:,} events generated in {time.perf_counter() - started:.1f} s", flush=True)
-    engine.dispose()
+    migrate_and_load(url, env, TONGGUAN, EVENTS_SQL, events)
 
     os.environ.update({k: v for k, v in env.items() if k.startswith("TONGGUAN_")})
     from builder import pages
