@@ -165,8 +165,9 @@ def resolve(session: Session, actor: Actor, template: ReportTemplate, period: Pe
                 continue
             code = var["code"]
             if var.get("by"):
-                rows = [{var["by"]: r.get(var["by"]), code: r.get(code)} for r in _plain(answer["rows"])]
-                rows = _sorted(rows, code, var.get("sort", "value_desc"))
+                key = var.get("key") or code
+                rows = [{var["by"]: r.get(var["by"]), key: r.get(code)} for r in _plain(answer["rows"])]
+                rows = _sorted(rows, key, var.get("sort", "value_desc"))
                 values[var["name"]] = rows[: var["limit"]] if var.get("limit") else rows
             else:
                 rows = answer["rows"]

@@ -35,6 +35,9 @@ class Variable(BaseSchema):
                         load_default=dict, metadata={"description": "{dimension: value or $area}"})
     sort = fields.Str(load_default="value_desc", validate=validate.OneOf(["value_desc", "value_asc", "key"]))
     limit = fields.Int(validate=validate.Range(min=1, max=5000), allow_none=True)
+    key = fields.Str(validate=_name, allow_none=True, metadata={
+        "description": "the rows' name for the value (default the indicator's code); a template cloned "
+                       "under prefixed codes names it `value`"})
 
 
 class ReportTemplateBase(BaseSchema):

@@ -31,6 +31,7 @@ BLUEPRINTS = [
     "runtime.events.api:blp",
     "runtime.flows.api:blp",
     "report_engine.api:blp",
+    "templates_lib.api:blp",
 ]
 PLAIN_BLUEPRINTS = ["runtime.open311.api:blp", "builder.api_services.api:open_blp", "builder.component_api:assets_blp"]
 

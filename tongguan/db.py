@@ -39,6 +39,7 @@ MODEL_MODULES = [
     "catalog.tags.models",
     "catalog.registry.models",
     "report_engine.models",
+    "templates_lib.models",
 ]
 
 # Database objects made by migrations but not described by the models (search indexes):

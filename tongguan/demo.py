@@ -59,6 +59,13 @@ USERS = [
 def seed(session: Session) -> dict:
     """Create what is missing; return counts of what was added."""
     actor = Actor.system("demo-seed")
+    added = seed_org(session, actor)
+    _seed_catalog(session, actor, added)
+    return added
+
+
+def seed_org(session: Session, actor: Actor) -> dict:
+    """The demo organisation and its users only (the scenario templates' tests stand on it)."""
     accounts.ensure_roles(session)
     existing = {d.code: d for d in session.scalars(select(Department))}
     added = {"departments": 0, "users": 0}
@@ -87,7 +94,6 @@ def seed(session: Session) -> dict:
         )
         added["users"] += 1
     session.flush()
-    _seed_catalog(session, actor, added)
     return added
 
 

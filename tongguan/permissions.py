@@ -62,6 +62,9 @@ PERMISSIONS: dict[str, str] = {
     "environment.manage": "register environments (other instances), deploy app releases to them and roll back",
     "report.read": "read generated reports and render published report templates",
     "report.manage": "design report templates, preview them and render drafts",
+    "template.use": "clone scenario templates into the workspace (their sources, indicators, rules, flows, "
+                    "reports and app are created under the author's name) and run their drills",
+    "template.manage": "remove anybody's saved templates and see every clone",
 }
 
 _READER = {"org.read", "token.own", "inbox.own", "catalog.read", "matter.read", "tag.read", "tag.apply", "component.read",
@@ -72,7 +75,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "catalog_manager": frozenset(_READER | {
         "catalog.write", "catalog.admin", "matter.manage", "tag.manage", "tag.approve", "component.manage"}),
     "data_operator": frozenset(_READER | {"catalog.write", "tag.manage", "data.manage"}),
-    "author": frozenset(_READER | {"catalog.write", "app.manage", "flow.manage", "report.manage"}),
+    "author": frozenset(_READER | {"catalog.write", "app.manage", "flow.manage", "report.manage", "template.use"}),
     "dispatcher": frozenset(_READER | {"event.handle", "event.dispatch", "flow.manage"}),
     "handler": frozenset(_READER | {"event.handle"}),
     "leader": frozenset(_READER | {"audit.read"}),

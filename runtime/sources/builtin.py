@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 
-MODULES = ["runtime.events.facts"]  # modules that register data sets
+MODULES = ["runtime.events.facts", "runtime.alerts.facts"]  # modules that register data sets
 
 _datasets: dict[str, tuple[str, Callable[..., sa.Subquery]]] = {}
 

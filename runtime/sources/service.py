@@ -271,6 +271,28 @@ def source_preview(session: Session, actor: Actor, source_id: int, table_name: s
 
 
 @action("data.manage")
+def source_load(session: Session, actor: Actor, source_id: int, rows: list[dict], *, append: bool = False) -> DataSource:
+    """Load rows that are already typed (a generator's sample data, a drill's readings) into a file
+    source's declared columns: replace what is there, or append to it. Unlike an upload there is
+    no text to parse, so nothing is coerced; a row with a column the source lacks is refused."""
+    src = _source(session, source_id)
+    if src.kind != "file" or not src.fields:
+        raise Invalid("Only file sources with declared columns take rows.", {"source_id": ["只有已声明列的“上传文件”类数据源可以载入数据"]})
+    names = {f["name"] for f in src.fields}
+    extra = sorted({k for row in rows[:1000] for k in row} - names)
+    if extra:
+        raise Invalid("The rows have columns the source lacks.", {"rows": [f"数据源没有这些列：{'、'.join(extra)}"]})
+    if append:
+        tabular.append(session.connection(), src.file_table, src.fields, rows)
+        src.row_count = (src.row_count or 0) + len(rows)
+    else:
+        tabular.load(session.connection(), src.file_table, src.fields, rows)
+        src.row_count = len(rows)
+    src.status, src.last_checked_at = "ok", utcnow()
+    return src
+
+
+@action("data.manage")
 def source_upload(session: Session, actor: Actor, source_id: int, data: bytes, filename: str) -> DataSource:
     """Load a CSV, XLSX or JSON file into the source's table, replacing what was there.
     All or nothing: a value that does not fit its column's type rejects the file, naming the rows."""

@@ -151,3 +151,11 @@ def load(connection, name: str, fields: list[dict], rows: list[dict]) -> None:
     t.create(connection)
     for start in range(0, len(rows), 5000):
         connection.execute(insert(t), rows[start:start + 5000])
+
+
+def append(connection, name: str, fields: list[dict], rows: list[dict]) -> None:
+    """Add rows to table `name`, creating it if the source never had any."""
+    t = table_for(name, fields)
+    t.create(connection, checkfirst=True)
+    for start in range(0, len(rows), 5000):
+        connection.execute(insert(t), rows[start:start + 5000])

@@ -1,0 +1,19 @@
+"""The demo organisation of 临江市 (its bureaus, districts, streets and grids, one user per role):
+the scenario templates route their events to these departments."""
+import datetime as dt
+
+import pytest
+
+from tongguan import demo
+
+NOW = dt.datetime(2026, 11, 25, 4, 0, tzinfo=dt.timezone.utc)  # 12:00 in 临江
+
+
+@pytest.fixture
+def city(session, system):
+    demo.seed_org(session, system)
+    session.commit()
+    from sqlalchemy import select
+
+    from tongguan.accounts.models import Department
+    return {d.code: d for d in session.scalars(select(Department))}
