@@ -145,8 +145,9 @@ def _definition(spec: dict, src: DataSource, prefix: str) -> dict:
     out = {"table": src.config["dataset"] if src.kind == "builtin" else src.file_table}
     if spec.get("filter"):
         out["filter"] = spec["filter"].replace("{prefix}", prefix)
-    if spec.get("columns"):
-        out["columns"] = spec["columns"]
+    for key in ("columns", "newest_first"):
+        if spec.get(key):
+            out[key] = spec[key]
     return out
 
 

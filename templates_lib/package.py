@@ -59,7 +59,8 @@ MANIFEST = {
             "properties": {"code": _CODE, "name": _TEXT, "source": _CODE, "description": {"type": "string"},
                            # a DSL filter; "{prefix}" stands for the clone's code (to see its own rules' alerts)
                            "filter": {"type": "string"},
-                           "columns": {"type": "array", "items": {"type": "string"}}}}},
+                           "columns": {"type": "array", "items": {"type": "string"}},
+                           "newest_first": {"type": "string"}}}},
         "indicators": {"type": "array", "items": {
             "type": "object", "required": ["code", "name", "service", "formula"], "additionalProperties": False,
             "properties": {"code": _CODE, "name": _TEXT, "service": _CODE, "formula": {"type": "string"},

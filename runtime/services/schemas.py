@@ -47,6 +47,7 @@ class DataServiceDefinitionIn(BaseSchema):
     table = fields.Str(validate=validate.Length(min=1, max=200))
     columns = fields.List(fields.Str(validate=_name), validate=validate.Length(max=200))
     filter = fields.Str(validate=_expr, metadata={"description": "table: a DSL condition on the rows"})
+    newest_first = fields.Str(validate=_name, metadata={"description": "table: latest rows first by this date(time) column"})
     group_by = fields.List(fields.Str(validate=_name), validate=validate.Length(max=10))
     aggregates = fields.List(fields.Nested(DataServiceAggregateIn), validate=validate.Length(max=50))
     parts = fields.List(fields.Nested(DataServicePartIn), validate=validate.Length(max=8))

@@ -1,7 +1,7 @@
 """A table service's query: a DSL filter, then a projection or a grouping with DSL aggregates.
 
     {"table": "...", "filter": "status = '办结' and 区 in ['江东区']",
-     "columns": ["district", "mm"]}                                   # projection
+     "columns": ["district", "mm"], "newest_first": "observed_at"}    # projection, latest rows first
     {"table": "...", "filter": "...", "group_by": ["district"],
      "aggregates": [{"name": "events", "expr": "count()"}, {"name": "mm", "expr": "max(mm)"}]}
 
@@ -50,7 +50,12 @@ def check(definition: dict, fields: dict[str, str]) -> dict[str, list[str]]:
                 errors["definition.filter"] = ["筛选条件须为真假判断，如 status = '办结'"]
         except dsl.DslError as exc:
             errors["definition.filter"] = [exc.render("zh-CN")]
+    newest = definition.get("newest_first")
+    if newest and fields.get(newest) not in ("datetime", "date"):
+        errors["definition.newest_first"] = [f"须为日期或日期时间列：{newest}"]
     group_by, aggregates = definition.get("group_by") or [], definition.get("aggregates") or []
+    if (group_by or aggregates) and newest:
+        errors["definition.newest_first"] = ["分组查询不按时间排序"]
     if group_by or aggregates:
         if columns:
             errors["definition.columns"] = ["分组查询的输出为分组字段和聚合，不另选列"]
@@ -102,6 +107,8 @@ def statement(table: sa.Table, definition: dict, fields: dict[str, str], order_b
     stmt = sa.select(*[table.c[n] for n in names])
     if where is not None:
         stmt = stmt.where(where)
+    if definition.get("newest_first"):  # a list of the latest (alerts, readings) under a row limit
+        return stmt.order_by(table.c[definition["newest_first"]].desc())
     if order_by_row and "_row" in table.c:
         stmt = stmt.order_by(table.c._row)
     return stmt

@@ -104,6 +104,32 @@ def test_table_services_on_an_uploaded_file(session, operator, system):
     assert "kind" in err.value.errors  # no SQL against the platform's own database
 
 
+def test_a_table_service_lists_the_latest_rows_first_under_its_limit(session, operator, system):
+    """Typed rows loaded straight into a file source (source_load, as a template's sample data and its
+    drills are), appended to, and read newest first."""
+    import datetime as dt
+
+    src = sources.source_create(session, system, {"code": "readings", "name": "读数", "kind": "file", "columns": [
+        {"name": "station", "type": "string"}, {"name": "at", "type": "datetime"}]}, sources.Policy())
+    session.flush()
+    start = dt.datetime(2026, 11, 25, 8, 0)
+    sources.source_load(session, system, src.id, [{"station": f"s{i}", "at": start + dt.timedelta(hours=i)} for i in range(3)])
+    sources.source_load(session, system, src.id, [{"station": "s3", "at": start + dt.timedelta(hours=3)}], append=True)
+    assert src.row_count == 4
+    with pytest.raises(Invalid) as err:
+        sources.source_load(session, system, src.id, [{"station": "x", "depth": 3}])
+    assert "depth" in err.value.errors["rows"][0]
+    svc = service.service_create(session, operator, {"code": "latest", "name": "最新读数", "source_id": src.id,
+                                                     "kind": "table", "definition": {"table": src.file_table,
+                                                                                     "newest_first": "at"}})
+    session.commit()
+    assert [r["station"] for r in service.service_preview(session, operator, svc.id, {}, limit=2)["rows"]] == ["s3", "s2"]
+    with pytest.raises(Invalid) as err:
+        service.service_create(session, operator, {"code": "bad", "name": "x", "source_id": src.id, "kind": "table",
+                                                   "definition": {"table": src.file_table, "newest_first": "station"}})
+    assert "definition.newest_first" in err.value.errors
+
+
 def test_the_http_api_openapi_listing_and_export_import(client, bearer, make_user, session, rain, operator):
     h = bearer(make_user("op2", "data_operator", department="water"))
     made = client.post("/api/v1/data-services", headers=h, json={
