@@ -15,12 +15,12 @@ def test_a_user_logs_in_switches_to_english_and_sees_the_navigation(page, live_s
     shot(page, request, "login-zh")
     log_in(page, live_server, "chen")
     nav = page.locator("nav.tg-nav")
-    assert nav.locator("a").all_inner_texts() == ["目录", "场景构建", "事件", "流程", "数据与指标", "报告", "系统管理"]
+    assert nav.locator("a").all_inner_texts() == ["目录", "场景构建", "场景模板", "事件", "流程", "数据与指标", "报告", "系统管理"]
     shot(page, request, "home-zh")
 
     page.click("button[data-locale=en]")
     page.wait_for_load_state()
-    assert nav.locator("a").all_inner_texts() == ["Catalog", "Builder", "Events", "Flows", "Data & indicators", "Reports", "Admin"]
+    assert nav.locator("a").all_inner_texts() == ["Catalog", "Builder", "Scenario templates", "Events", "Flows", "Data & indicators", "Reports", "Admin"]
     assert page.locator("html").get_attribute("lang") == "en"
     shot(page, request, "home-en")
 

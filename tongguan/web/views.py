@@ -25,6 +25,7 @@ bp = Blueprint("web", __name__)
 NAV = [
     ("catalog_web.directories", _l("目录")),
     ("builder_web.apps", _l("场景构建")),
+    ("templates_web.gallery", _l("场景模板")),
     ("events_web.index", _l("事件")),
     ("flows_web.index", _l("流程")),
     ("data_web.sources", _l("数据与指标")),
@@ -205,6 +206,7 @@ def init_app(app) -> None:
     from runtime import web as data_web
     from runtime.events import web as events_web
     from runtime.flows import web as flows_web
+    from templates_lib import web as templates_web
 
     app.register_blueprint(bp)
     catalog_web.init_app(app)
@@ -213,5 +215,6 @@ def init_app(app) -> None:
     flows_web.init_app(app)
     builder_web.init_app(app)
     reports_web.init_app(app)
+    templates_web.init_app(app)
     app.jinja_env.globals["nav_items"] = NAV
     app.jinja_env.globals["i18n_messages"] = lambda: messages_for(current_code())

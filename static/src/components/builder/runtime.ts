@@ -1,7 +1,7 @@
 // The runtime viewer's plain pieces, shared with the designer: the shapes of run documents and
 // card data, the fetch helpers, linkage (filters picked on one card), layout and scaling math,
 // the offline base map, and a small safe Markdown renderer. No Vue components here.
-import { api, t } from '../../app'
+import { api, t, tg } from '../../app'
 
 // --- shapes ---------------------------------------------------------------------------------------
 
@@ -94,12 +94,17 @@ export interface Pick {
 
 const seg = encodeURIComponent
 
-export function fetchRun(appCode: string, pageCode?: string): Promise<RunInfo> {
-  return api.get<RunInfo>(pageCode ? `/run/${seg(appCode)}/${seg(pageCode)}` : `/run/${seg(appCode)}`)
+// `base` is where the run endpoints live: the API root (/api/v1) for published apps, or a template's
+// try-it preview (/api/v1/templates/<code>/try), which answers the same shapes.
+export const RUN_BASE = tg.apiBase
+
+export function fetchRun(appCode: string, pageCode?: string, base = RUN_BASE): Promise<RunInfo> {
+  const root = `${base.replace(/\/$/, '')}/run/${seg(appCode)}`
+  return api.get<RunInfo>(pageCode ? `${root}/${seg(pageCode)}` : root)
 }
 
-export function fetchRunData(appCode: string, pageCode: string, body: DataRequest): Promise<DataAnswer> {
-  return api.post<DataAnswer>(`/run/${seg(appCode)}/${seg(pageCode)}/data`, body)
+export function fetchRunData(appCode: string, pageCode: string, body: DataRequest, base = RUN_BASE): Promise<DataAnswer> {
+  return api.post<DataAnswer>(`${base.replace(/\/$/, '')}/run/${seg(appCode)}/${seg(pageCode)}/data`, body)
 }
 
 /** The designer's live preview: the same answer for a draft page (optionally an unsaved document). */
