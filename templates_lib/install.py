@@ -117,7 +117,8 @@ def _department(ids: dict[str, int], code: str) -> int:
     return _resolve_departments("@" + code, ids)
 
 
-def ensure_matter(session: Session, actor: Actor, spec: dict, ids: dict[str, int], now: dt.datetime) -> str:
+def ensure_matter(session: Session, actor: Actor, spec: dict, ids: dict[str, int], now: dt.datetime,
+                  code_stem: str) -> str:
     """The matter the template names, as the city's catalog has it; created (with its category
     and subcategory, and a city-wide responsibility rule) when the catalog lacks it, in force from
     the day of the clone's `now` (its sample data's present)."""
@@ -131,11 +132,12 @@ def ensure_matter(session: Session, actor: Actor, spec: dict, ids: dict[str, int
                                                    Matter.parent_id.is_(parent_id) if parent_id is None
                                                    else Matter.parent_id == parent_id))
         if node is None:
-            node = matters.matter_create(session, actor, {"code": f"TPL-{tier[:3].upper()}-{_slug(name)}", "name": name,
-                                                          "tier": tier, "parent_id": parent_id, "effective_from": start})
+            node = matters.matter_create(session, actor, {
+                "code": _free_code(session, f"{code_stem}-{tier[0].upper()}"), "name": name, "tier": tier,
+                "parent_id": parent_id, "effective_from": start})
         parent_id = node.id
     item = matters.matter_create(session, actor, {
-        "code": f"TPL-ITEM-{_slug(spec['name'])}", "name": spec["name"], "tier": "item", "parent_id": parent_id,
+        "code": _free_code(session, code_stem), "name": spec["name"], "tier": "item", "parent_id": parent_id,
         "effective_from": start, "note": "场景模板所需事项", "rules": [{"area_department_id": None, "department_id": _department(ids, spec["department"]),
                                        "time_limit": spec.get("time_limit", 4), "time_unit": spec.get("time_unit", "hours")}]})
     return item.code
@@ -151,8 +153,10 @@ def _definition(spec: dict, src: DataSource, prefix: str) -> dict:
     return out
 
 
-def _slug(name: str) -> str:
-    return "".join(f"{ord(ch):x}" for ch in name)[:48]
+def _free_code(session: Session, stem: str) -> str:
+    """The first of STEM-01, STEM-02, ... the catalog does not use (matter codes are the catalog's own)."""
+    taken = set(session.scalars(select(Matter.code).where(Matter.code.like(f"{stem}-%"))))
+    return next(f"{stem}-{n:02d}" for n in range(1, 1000) if f"{stem}-{n:02d}" not in taken)
 
 
 def install(session: Session, actor: Actor, pkg: Package, *, code: str, name: str, size: int, seed: int,
@@ -166,7 +170,7 @@ def install(session: Session, actor: Actor, pkg: Package, *, code: str, name: st
                                                    "reports", "pages")}
     ids = {d.code: d.id for d in session.scalars(select(Department))}
     wants_matters = "rules" in parts or "flows" in parts
-    matter_codes = {spec["name"]: ensure_matter(session, act, spec, ids, now) for spec in m.get("matters", [])
+    matter_codes = {spec["name"]: ensure_matter(session, act, spec, ids, now, f"TPL-{pkg.code.upper()}") for spec in m.get("matters", [])
                     if wants_matters}
 
     sample = [s["code"] for s in m["sources"]
