@@ -63,11 +63,19 @@ def generate(size: int, seed: int, now: dt.datetime) -> dict[str, list[dict]]:
     storms.append({"start": end - dt.timedelta(hours=2.2), "hours": 3.0, "peak": 6.0, "speed": 1.0, "bursts": []})
     gauges = [(name, street, street.point(rng)) for name, street in GAUGES]
     rainfall, hourly = [], {}
+    storms.sort(key=lambda st: st["start"])
+    first = 0
     for k in range(steps):
         at = start + STEP * (k + 1)
+        # only the storms over the city now (a storm's front takes up to 2 hours to cross it)
+        while first < len(storms) and storms[first]["start"] + dt.timedelta(hours=storms[first]["hours"] + 2) < at:
+            first += 1
+        active = [st for st in storms[first:first + 4] if st["start"] <= at] if first < len(storms) else []
+        if storms[-1] not in active and storms[-1]["start"] <= at:
+            active.append(storms[-1])
         wet = []
         for name, street, (lon, lat) in gauges:
-            mm = _rain(storms, at, lon)
+            mm = _rain(active, at, lon)
             mm = round(max(0.0, mm * rng.uniform(0.7, 1.3) + (rng.random() < 0.02) * rng.uniform(0, 0.5)), 1)
             rainfall.append({"gauge": name, "district": street.district, "street": street.name, "lon": lon,
                              "lat": lat, "mm": mm, "observed_at": at})
