@@ -396,8 +396,9 @@ def _series(pending: _Pending, result: dict) -> dict:
     if len(rows) > limit:  # the largest values are the ones worth showing (a ranking's top ten)
         rows = sorted(rows, key=lambda r: (not isinstance(r.get(measures[0]), (int, float)),
                                            -(r.get(measures[0]) or 0)))[:limit]
-    if by:
-        rows.sort(key=lambda r: (r.get(by) is None, str(r.get(by))))
+    if by:  # numbers (hours, floors) in numeric order, then text
+        rows.sort(key=lambda r: (r.get(by) is None, not isinstance(r.get(by), (int, float)),
+                                 r.get(by) if isinstance(r.get(by), (int, float)) else 0, str(r.get(by))))
     units = {(result["indicators"].get(c) or {}).get("unit") or "" for c in pending.codes}
     return {"rows": rows, "dimension": by, "measures": measures,
             "labels": labels, "unit": units.pop() if len(units) == 1 else ""}

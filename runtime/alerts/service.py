@@ -277,9 +277,7 @@ def _report_events(session: Session, actor: Actor, firings: list[dict], rules: d
     (rule, group, episode) makes a retried tick find the event it already reported."""
     if not firings:
         return
-    areas = {d.name: d.id for d in session.scalars(select(Department).where(
-        Department.name.in_({n["group_key"] for n in firings if n["group_key"]}),
-        Department.level.in_(("district", "street", "grid"))))}
+    areas = _areas(session, {n["group_key"] for n in firings if n["group_key"]})
     for n in firings:
         rule = rules[n["rule_id"]]
         try:
@@ -293,6 +291,20 @@ def _report_events(session: Session, actor: Actor, firings: list[dict], rules: d
             n["event_id"] = event.id
         except Invalid as exc:  # e.g. the matter was retired since the rule was saved
             n["message"] += f"（事件上报失败：{'；'.join(m for ms in exc.errors.values() for m in ms) or exc.detail}）"
+
+
+def _areas(session: Session, groups: set[str]) -> dict[str, int]:
+    """The area department each group names: a district, street or grid of that name, or else the
+    one district whose department's name begins with it (江东区 -> 江东区城运中心)."""
+    levels = ("district", "street", "grid")
+    found = {d.name: d.id for d in session.scalars(select(Department).where(
+        Department.name.in_(groups), Department.level.in_(levels)))} if groups else {}
+    for group in groups - set(found):
+        named = list(session.scalars(select(Department.id).where(
+            Department.level == "district", Department.name.startswith(group, autoescape=True))).all())
+        if len(named) == 1:
+            found[group] = named[0]
+    return found
 
 
 def _deliver(session: Session, notifications: list[dict]) -> None:

@@ -166,3 +166,14 @@ def test_binding_check_names_each_problem_by_path(session, viewer_actor):
     found = viewer.binding_check(session, viewer_actor, "chart.bar@1", {"indicator": "events", "window": "3 days"})
     assert list(found["problems"]) == ["window"]
     assert "type" in viewer.binding_check(session, viewer_actor, "chart.nope@1", {})["problems"]
+
+
+def test_a_numeric_dimension_is_drawn_in_numeric_order():
+    """Hours of the day come as numbers: 0, 1, 2 … 10, not 0, 1, 10, 11 … 2."""
+    from builder import viewer
+
+    pending = viewer._Pending(card={"id": "h"}, slot=None, binding={"indicator": "cases", "by": "hour"},
+                              codes=["cases"])
+    result = {"rows": [{"hour": h, "cases": h * 2} for h in (10, 2, 1, 23, 0)] + [{"hour": None, "cases": 1}],
+              "indicators": {"cases": {"name": "案件", "unit": "件"}}}
+    assert [r["hour"] for r in viewer._series(pending, result)["rows"]] == [0, 1, 2, 10, 23, None]

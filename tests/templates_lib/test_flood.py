@@ -90,6 +90,7 @@ def test_a_drill_raises_the_alert_and_the_flow_sends_the_event_to_the_water_bure
     assert _values(session, system, "rain_1h", "district", "1h", now=at)["江东区"] >= 30
     event = session.get(Event, next(e["id"] for e in out["events"] if e["title"] == rain["message"]))
     assert event.department_id == city["lj-water"].id
+    assert event.area_department_id == city["jd"].id  # the group 江东区 is the district 江东区城运中心
     assert event.flow_version_id is not None
     steps = list(session.scalars(select(EventStep).where(EventStep.event_id == event.id)))
     assert [s.node_id for s in steps if s.left_at is None] == ["drain"]
