@@ -112,9 +112,31 @@ def template_get(session: Session, actor: Actor, code: str) -> dict:
 
 # --- try it ----------------------------------------------------------------------------------------
 
+def _saved_page(session: Session, code: str) -> SavedTemplate | None:
+    saved = _saved(session, code)
+    if saved is not None and saved.kind == "flow":
+        raise NotFound("A flow template has no page to try; open it in the flow designer after using it.")
+    return saved
+
+
+def _saved_view(saved: SavedTemplate, what: str) -> dict:
+    """A saved page as the viewer's answers would give it: an unpublished, one-page app."""
+    summary = {"app": {"id": 0, "code": saved.code, "name": saved.name, "kind": "page", "settings": {}},
+               "release": {"number": 0, "published_at": saved.updated_at.isoformat()},
+               "pages": [{"code": "main", "name": saved.name}]}
+    if what == "page":
+        summary["page"] = {"code": "main", "name": saved.name, "document": saved.document}
+    return summary
+
+
 @action("app.read")
 def template_try(session: Session, actor: Actor, code: str, *, storage_path: str) -> dict:
-    """Make sure the template's preview exists; where the viewer finds it."""
+    """Make sure the template's preview exists; where the viewer finds it. A scenario is shown on its
+    own sample data; a saved page or form on the workspace's data, read with the viewer's grants."""
+    saved = _saved_page(session, code)
+    if saved is not None:
+        return {"app_code": saved.code, "page_code": "main", "pages": [{"code": "main", "name": saved.name}],
+                "api_base": f"/api/v1/templates/{saved.code}/try"}
     pkg = _package(code)
     preview.engine_for(pkg, storage_path)
     return {"app_code": pkg.code, "page_code": pkg.manifest["app"]["pages"][0]["code"],
@@ -127,6 +149,12 @@ def template_try_view(session: Session, actor: Actor, code: str, what: str, *, s
                       page_code: str | None = None, request: viewer.Request | None = None) -> dict:
     """The viewer's answers (`app`, `page` or `data`) over the template's preview database. The
     preview holds only sample data, so it is read with the preview's own reader."""
+    saved = _saved_page(session, code)
+    if saved is not None:
+        if what != "data":
+            return _saved_view(saved, what)
+        app = App(code=saved.code, name=saved.name, kind="page", state="draft")  # never added: nothing is saved
+        return viewer.page_data(session, actor, app, saved.document, request)
     pkg = _package(code)
     with Session(preview.engine_for(pkg, storage_path)) as own:
         if what == "app":

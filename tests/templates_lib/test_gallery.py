@@ -131,6 +131,15 @@ def test_pages_and_flows_saved_from_apps_are_used_and_removed(client, author, se
                                                          "flow_id": flow.id}, headers=author).status_code == 422
     assert client.post("/api/v1/templates/saved", json={"kind": "flow", "code": "two_step_flow", "name": "两步",
                                                          "flow_id": flow.id}, headers=author).status_code == 201
+    # a saved page is tried on the workspace's own data, as a one-page app that is never saved
+    tried = client.post("/api/v1/templates/duty_board/try", headers=author).get_json()
+    assert tried["api_base"] == "/api/v1/templates/duty_board/try" and tried["page_code"] == "main"
+    shown = client.get("/api/v1/templates/duty_board/try/run/duty_board/main", headers=author).get_json()
+    assert shown["page"]["document"]["cards"][0]["props"]["text"] == "值班看板"
+    answer = client.post("/api/v1/templates/duty_board/try/run/duty_board/main/data", json={}, headers=author)
+    assert answer.status_code == 200 and all(c["ok"] for c in answer.get_json()["cards"].values())
+    assert client.post("/api/v1/templates/two_step_flow/try", headers=author).status_code == 404
+    assert session.scalar(select(func.count(App.id)).where(App.code == "duty_board")) == 0
     kinds = {e["code"]: e["kind"] for e in client.get("/api/v1/templates?kind=flow", headers=author).get_json()["items"]}
     assert kinds == {"two_step_flow": "flow"}
     used = client.post("/api/v1/templates/duty_board/use", json={"app_id": app.id, "code": "copy", "name": "副本"},

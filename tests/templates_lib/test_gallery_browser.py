@@ -59,7 +59,12 @@ def test_an_author_saves_a_page_as_a_template_and_adds_it_to_an_app(page, live_s
     flood = page.locator(".tg-tpl-card[data-code=flood]")
     saved = page.locator(".tg-tpl-card[data-code=duty_board]")
     expect(saved).to_contain_text("zhang 保存于")
-    expect(saved.locator(".tg-tpl-try")).to_have_count(0)  # only scenarios have a preview
+    expect(saved.locator(".tg-tpl-try")).to_have_attribute("href", "/templates/duty_board/try")  # on the city's data
+    saved.locator(".tg-tpl-try").click()
+    page.wait_for_url(f"{live_server}/templates/duty_board/try")
+    expect(page.locator(".tg-try-title")).to_contain_text("值班看板页")
+    expect(page.locator(".tg-cv[data-card=t]")).to_contain_text("值班看板")
+    page.goto(f"{live_server}/templates")
     choose(page, page.locator(".tg-templates-domain"), "城市安全")
     expect(saved).to_have_count(0)
     expect(flood).to_contain_text("防台防汛")

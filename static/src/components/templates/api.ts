@@ -177,8 +177,8 @@ export function makerName(id: number | null | undefined): string {
   return id === tg.user?.id ? tg.user.username : t('用户 #{n}', { n: id })
 }
 
-/** The server builds previews of scenario packages only (a saved page has no sample data of its own). */
-export const canTry = (e: Pick<Entry, 'kind'>) => e.kind === 'scenario'
+/** Scenarios preview on their sample data, saved pages and forms on the workspace's data; flows have no page. */
+export const canTry = (e: Pick<Entry, 'kind'>) => e.kind !== 'flow'
 /** Using needs template.use, and the right to make what the template makes. */
 export const canUse = (e: Pick<Entry, 'kind'>) =>
   hasPermission('template.use') && (e.kind === 'scenario' || hasPermission(e.kind === 'flow' ? 'flow.manage' : 'app.manage'))
