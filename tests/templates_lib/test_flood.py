@@ -9,11 +9,10 @@ from sqlalchemy import select
 
 from runtime.alerts.models import AlertNotification
 from runtime.events.models import Event, EventStep
-from runtime.indicators import service as indicators
 from templates_lib import service
 from templates_lib.flood import generator
 
-from .conftest import NOW
+from .conftest import NOW, indicator
 
 SIZE, SEED = 5_000, 7
 
@@ -27,10 +26,7 @@ def flood(session, system, city):
 
 
 def _values(session, system, code, by=None, window=None, now=NOW):
-    answer = indicators.indicator_values(session, system, [f"jd_flood_{code}"], by=[by] if by else None,
-                                         window=window, now=now, use_cache=False)
-    key = f"jd_flood_{code}"
-    return {r[by]: r[key] for r in answer["rows"]} if by else answer["rows"][0][key]
+    return indicator(session, system, f"jd_flood_{code}", by, window, now)
 
 
 def _in(rows, field, hours, now=NOW):

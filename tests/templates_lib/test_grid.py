@@ -14,12 +14,11 @@ from catalog.matters.models import Matter, ResponsibilityRule
 from runtime.alerts.models import AlertNotification
 from runtime.events import service as events
 from runtime.events.models import Event, EventStep
-from runtime.indicators import service as indicators
 from report_engine import service as reports
 from templates_lib import service
 from templates_lib.grid import generator
 
-from .conftest import NOW
+from .conftest import NOW, indicator
 
 SIZE, SEED = 4_000, 5
 PREFIX = "bh_grid"
@@ -34,10 +33,7 @@ def grid(session, system, city):
 
 
 def _values(session, system, code, by=None, window=None, now=NOW):
-    key = f"{PREFIX}_{code}"
-    answer = indicators.indicator_values(session, system, [key], by=[by] if by else None, window=window, now=now,
-                                         use_cache=False)
-    return {r[by]: r[key] for r in answer["rows"]} if by else answer["rows"][0][key]
+    return indicator(session, system, f"{PREFIX}_{code}", by, window, now)
 
 
 def _in(rows, field, days, now=NOW):

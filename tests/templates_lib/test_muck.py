@@ -14,11 +14,10 @@ from report_engine import service as reports
 from runtime.alerts.models import AlertNotification
 from runtime.events import service as events
 from runtime.events.models import Event, EventStep
-from runtime.indicators import service as indicators
 from templates_lib import service
 from templates_lib.muck import generator
 
-from .conftest import NOW
+from .conftest import NOW, indicator
 
 SIZE, SEED = 6_000, 7
 CODE = "jd_muck"
@@ -48,10 +47,7 @@ def muck(session, system, city):
 
 
 def _values(session, system, code, by=None, window=None, now=NOW):
-    answer = indicators.indicator_values(session, system, [f"{CODE}_{code}"], by=[by] if by else None,
-                                         window=window, now=now, use_cache=False)
-    key = f"{CODE}_{code}"
-    return {r[by]: r[key] for r in answer["rows"]} if by else answer["rows"][0][key]
+    return indicator(session, system, f"{CODE}_{code}", by, window, now)
 
 
 def _in(rows, hours, end=END):
