@@ -36,6 +36,7 @@ NAV = [
 SECTIONS = {
     "catalog": (_l("目录"), _l("数字资源目录、事项目录、标签与组件库。")),
     "builder": (_l("场景构建"), _l("卡片、页面与大屏的可视化设计，流程、指标与报告模板。")),
+    "templates": (_l("场景模板"), _l("防汛、渣土车、12345 热线、网格治理等开箱即用的场景，先试用再一键创建。")),
     "events": (_l("事件"), _l("事件的上报、受理、分拨、处置、审核与办结。")),
     "data": (_l("数据与指标"), _l("数据源、数据服务、指标与指标预警。")),
     "reports": (_l("报告"), _l("日报、周报、月报与专报。")),
@@ -138,7 +139,7 @@ def _section(key):
 
 
 for _key in SECTIONS:
-    if _key not in ("catalog", "data", "events", "builder", "reports"):  # pages of their own (catalog/web.py, runtime/web.py, runtime/events/web.py, builder/web.py, report_engine/web.py)
+    if _key not in ("catalog", "data", "events", "builder", "reports", "templates"):  # pages of their own (catalog/web.py, runtime/web.py, runtime/events/web.py, builder/web.py, report_engine/web.py)
         bp.add_url_rule(f"/{_key}", _key, _section(_key))
 
 
@@ -155,6 +156,11 @@ def data():
 @bp.route("/builder/home")
 def builder():
     return redirect(url_for("builder_web.apps"))
+
+
+@bp.route("/templates/home")
+def templates():
+    return redirect(url_for("templates_web.gallery"))
 
 
 @bp.route("/reports/home")
