@@ -9,6 +9,7 @@ from builder import viewer
 from builder.schemas import PageData, PageDataRequest, RunApp, RunPage
 from tongguan.api import Blueprint, current_actor
 from tongguan.db import get_session
+from tongguan.jobs import submit
 
 from . import service
 from .schemas import (DrillOut, SaveIn, TemplateDetail, TemplateEntry, TemplateList, TemplateQuery, TryOut, UseIn,
@@ -86,12 +87,17 @@ class TemplateTryData(MethodView):
 class TemplateUse(MethodView):
     @blp.arguments(UseIn)
     @blp.response(201, UseOut)
+    @blp.alt_response(202, schema=UseOut, description="a scenario: the clone is queued; follow its progress")
     def post(self, data, code):
-        """Clone the template into the workspace; everything it makes stays editable."""
+        """Clone the template into the workspace; everything it makes stays editable. A scenario is
+        cloned in the background (202: poll GET /template-uses/<id>); a saved page, form or flow at once."""
         db = get_session()
-        use = service.template_use(db, current_actor(), code, data)
+        use = service.template_use_queue(db, current_actor(), code, data)
         db.commit()
-        return service.use_view(db, use)
+        if use.state != "pending":
+            return service.use_view(db, use)
+        submit(current_app, "templates.clone", f"use:{use.id}", {"use_id": use.id})
+        return service.use_view(db, use), 202, {"Location": f"/api/v1/template-uses/{use.id}"}
 
 
 @blp.route("/templates/saved")
@@ -129,8 +135,15 @@ class TemplateUses(MethodView):
 class TemplateUseItem(MethodView):
     @blp.response(200, UseOut)
     def get(self, use_id):
-        """One clone: what it created and the drills it can run."""
+        """One clone: its progress, what it created and the drills it can run."""
         return service.template_use_get(get_session(), current_actor(), use_id)
+
+    @blp.response(204)
+    def delete(self, use_id):
+        """Remove a failed clone's record, so that its code is free again."""
+        db = get_session()
+        service.template_use_delete(db, current_actor(), use_id)
+        db.commit()
 
 
 @blp.route(f"/template-uses/{USE}/drills/<string(minlength=1, maxlength=64):drill>")

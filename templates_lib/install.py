@@ -160,9 +160,11 @@ def _free_code(session: Session, stem: str) -> str:
 
 
 def install(session: Session, actor: Actor, pkg: Package, *, code: str, name: str, size: int, seed: int,
-            now: dt.datetime, choices: dict[str, Choice], parts: tuple[str, ...] = PARTS) -> dict:
+            now: dt.datetime, choices: dict[str, Choice], parts: tuple[str, ...] = PARTS, tell=None) -> dict:
     """Create the package's objects under `code`; the answer lists them by kind ({id, code, name, local}).
-    `parts` leaves some out: the try-it preview takes only the data and the app."""
+    `parts` leaves some out: the try-it preview takes only the data and the app. `tell(step)` hears
+    each step as it starts (generate, load, data, rules, app), for a progress bar."""
+    tell = tell or (lambda step: None)
     act = installer(actor)
     m = pkg.manifest
     names = _Names(code)
@@ -175,7 +177,9 @@ def install(session: Session, actor: Actor, pkg: Package, *, code: str, name: st
 
     sample = [s["code"] for s in m["sources"]
               if not s.get("builtin") and choices.get(s["code"], Choice()).mode == "sample"]
+    tell("generate")
     rows = pkg.generator.generate(size=size, seed=seed, now=now) if sample else {}
+    tell("load")
     tables: dict[str, DataSource] = {}
     for spec in m["sources"]:
         choice = choices.get(spec["code"], Choice())
@@ -198,6 +202,7 @@ def install(session: Session, actor: Actor, pkg: Package, *, code: str, name: st
         made["sources"].append({"id": src.id, "code": src.code, "name": src.name, "local": spec["code"],
                                 "mode": choice.mode, "rows": src.row_count or 0})
 
+    tell("data")
     service_ids = {}
     for spec in m["services"]:
         src = tables[spec["source"]]
@@ -221,6 +226,7 @@ def install(session: Session, actor: Actor, pkg: Package, *, code: str, name: st
         indicator_ids[spec["code"]] = ind.id
         made["indicators"].append({"id": ind.id, "code": ind.code, "name": ind.name, "local": spec["code"]})
 
+    tell("rules")
     for spec in m.get("alert_rules", []) if "rules" in parts else []:
         rule = alerts.rule_create(session, act, {
             "code": names(spec["code"]), "name": spec["name"], "indicator_id": indicator_ids[spec["indicator"]],
@@ -257,6 +263,7 @@ def install(session: Session, actor: Actor, pkg: Package, *, code: str, name: st
         reports.report_template_update(session, act, template.id, {"state": "published"})
         made["reports"].append({"id": template.id, "code": template.code, "name": template.name, "local": spec["code"]})
 
+    tell("app")
     app = apps.app_create(session, act, {"code": code, "name": name, "kind": m["app"]["kind"],
                                          "description": m["app"].get("description", "") or m["summary"]})
     session.flush()

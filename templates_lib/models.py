@@ -10,6 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from tongguan.accounts.models import Versioned
 from tongguan.db import Base, JSONType
 
+USE_STATES = {"pending": ("排队中", "Queued"), "running": ("创建中", "Creating"), "succeeded": ("已完成", "Done"),
+              "failed": ("失败", "Failed")}
 SAVED_KINDS = {"flow": ("流程模板", "Flow template"), "form": ("表单模板", "Form template"),
                "page": ("页面模板", "Page template")}
 
@@ -33,6 +35,11 @@ class TemplateUse(Versioned, Base):
     # {"sources": [{id, code, name, local}], "services": [...], "indicators": [...], ...}
     objects: Mapped[dict] = mapped_column(JSONType, default=dict)
     created_by: Mapped[int | None] = mapped_column(Integer)
+    # a scenario is cloned in the background: pending -> running -> succeeded | failed
+    state: Mapped[str] = mapped_column(String(12), default="succeeded")
+    stage: Mapped[str] = mapped_column(String(40), default="")
+    progress: Mapped[int] = mapped_column(Integer, default=100)
+    message: Mapped[str] = mapped_column(Text, default="")
 
 
 class SavedTemplate(Versioned, Base):

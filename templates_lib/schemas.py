@@ -94,6 +94,10 @@ class UseOut(Schema):
     app = fields.Dict(allow_none=True)
     objects = fields.Dict()
     drills = fields.List(fields.Dict())
+    state = fields.Str(metadata={"description": "pending | running | succeeded | failed"})
+    stage = fields.Str()
+    progress = fields.Int()
+    message = fields.Str(metadata={"description": "why it failed (zh-CN)"})
 
 
 UsePage = page_of(UseOut, "TemplateUsePage")

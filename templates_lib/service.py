@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+import logging
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from builder import pages as app_pages, viewer
@@ -18,7 +21,7 @@ from runtime.flows.models import Flow
 from runtime.sources import service as sources
 from tongguan.accounts.models import Department, User
 from tongguan.db import utcnow
-from tongguan.errors import Conflict, Forbidden, Invalid, NotFound
+from tongguan.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from tongguan.pagination import Page, paginate
 from tongguan.permissions import Actor, action
 
@@ -27,7 +30,12 @@ from .install import PREFIX_RE, Choice, check_choices, install, installer
 from .models import SAVED_KINDS, SavedTemplate, TemplateUse
 
 KINDS = ("scenario", *SAVED_KINDS)
+# (step, stage) in order; the clone reports each step as it starts it
+STAGES = [("queued", "排队中"), ("generate", "生成示例数据"), ("load", "载入示例数据"), ("data", "建立数据服务与指标"),
+          ("rules", "建立预警规则、流程与报告"), ("app", "建立应用页面"), ("done", "已完成")]
+STAGE_AT = {step: (percent, stage) for (step, stage), percent in zip(STAGES, (0, 5, 25, 55, 75, 90, 100))}
 SIZES = (1_000, 10_000, 100_000, 1_000_000)
+log = logging.getLogger(__name__)
 SAVED_CATEGORY = {"flow": "流程模板", "form": "表单模板", "page": "应用模板"}
 
 
@@ -178,31 +186,125 @@ def _choices(data: dict) -> dict[str, Choice]:
     return {code: Choice(c.get("mode", "sample"), c.get("source_id")) for code, c in (data.get("sources") or {}).items()}
 
 
-@action("template.use")
-def template_use(session: Session, actor: Actor, code: str, data: dict, *, now: dt.datetime | None = None) -> TemplateUse:
-    """Clone a template into the workspace. A scenario: everything it holds, under `data.code`, on
-    its sample data (`size` rows, `seed`) or the author's own sources. A saved page or form: a
-    page added to `data.app_id`; a saved flow: a new draft flow."""
-    saved = _saved(session, code)
-    if saved is not None:
-        return _use_saved(session, actor, saved, data)
-    pkg = _package(code)
+def _new_use(session: Session, actor: Actor, pkg: package.Package, data: dict) -> TemplateUse:
+    """A scenario clone's record, checked (code, size, the data bindings) and not yet carried out."""
     _check_new_code(session, data.get("code", ""))
     size = int(data.get("size") or pkg.manifest.get("default_size", 10_000))
     if not 100 <= size <= 1_000_000:
         raise Invalid("The size is out of range.", {"size": ["示例数据规模须在 100 到 1,000,000 行之间"]})
     choices = _choices(data)
     check_choices(session, pkg, choices)
-    name = (data.get("name") or pkg.manifest["name"]).strip()[:200]
-    made = install(session, actor, pkg, code=data["code"], name=name, size=size, seed=int(data.get("seed", 1)),
-                   now=now or utcnow(), choices=choices)
     use = TemplateUse(template_code=pkg.code, template_version=pkg.manifest["version"], kind="scenario",
-                      code=data["code"], name=name, app_id=made["app"].id, seed=int(data.get("seed", 1)), size=size,
-                      bindings={"sources": {k: vars(v) for k, v in choices.items()}}, objects=made["objects"],
+                      code=data["code"], name=(data.get("name") or pkg.manifest["name"]).strip()[:200],
+                      seed=int(data.get("seed", 1)), size=size, state="pending", stage=STAGES[0][1], progress=0,
+                      bindings={"sources": {k: vars(v) for k, v in choices.items()}}, objects={},
                       created_by=actor.id)
     session.add(use)
     session.flush()
     return use
+
+
+def _carry_out(session: Session, actor: Actor, use: TemplateUse, now: dt.datetime, tell=None) -> None:
+    pkg = package.get(use.template_code)
+    choices = {k: Choice(**v) for k, v in (use.bindings.get("sources") or {}).items()}
+    made = install(session, actor, pkg, code=use.code, name=use.name, size=use.size, seed=use.seed, now=now,
+                   choices=choices, tell=tell)
+    use.app_id, use.objects = made["app"].id, made["objects"]
+    use.state, use.stage, use.progress, use.message = "succeeded", STAGES[-1][1], 100, ""
+
+
+@action("template.use")
+def template_use(session: Session, actor: Actor, code: str, data: dict, *, now: dt.datetime | None = None) -> TemplateUse:
+    """Clone a template into the workspace, here and now. A scenario: everything it holds, under
+    `data.code`, on its sample data (`size` rows, `seed`) or the author's own sources. A saved page or
+    form: a page added to `data.app_id`; a saved flow: a new draft flow. (The API queues a scenario
+    instead: `template_use_queue`.)"""
+    saved = _saved(session, code)
+    if saved is not None:
+        return _use_saved(session, actor, saved, data)
+    use = _new_use(session, actor, _package(code), data)
+    _carry_out(session, actor, use, now or utcnow())
+    session.flush()
+    return use
+
+
+@action("template.use")
+def template_use_queue(session: Session, actor: Actor, code: str, data: dict) -> TemplateUse:
+    """Check a clone and record it as pending; the caller commits and hands it to the job
+    `templates.clone` (tick `use:<id>`), whose progress `template_use_get` follows. A saved template
+    is used at once (it is one page or one flow)."""
+    saved = _saved(session, code)
+    if saved is not None:
+        return _use_saved(session, actor, saved, data)
+    return _new_use(session, actor, _package(code), data)
+
+
+class _Progress:
+    """Writes a clone's stage through a short session of its own, so a reader polling it sees it while
+    the clone's own transaction is open. SQLite has one writer at a time: there only the start and
+    the end are written (the clone's transaction holds the database in between)."""
+
+    def __init__(self, bind, use_id: int):
+        self.bind, self.use_id = bind, use_id
+        self.live = bind.dialect.name != "sqlite"
+
+    def __call__(self, percent: int, stage: str, force: bool = False, **more) -> None:
+        if not (self.live or force):
+            return
+        try:
+            with Session(bind=self.bind) as short:
+                short.execute(update(TemplateUse).where(TemplateUse.id == self.use_id).values(
+                    progress=percent, stage=stage, **more))
+                short.commit()
+        except SQLAlchemyError as exc:  # progress is advice: the clone goes on without it
+            log.warning("template use %s: progress not recorded: %r", self.use_id, exc)
+
+
+def use_execute(session: Session, use_id: int, *, now: dt.datetime | None = None) -> TemplateUse | None:
+    """Carry out a queued clone (the job `templates.clone`) as the author who asked for it; a clone
+    already finished is left alone. A failure leaves nothing of the clone but its record, failed,
+    with the reason."""
+    use = session.get(TemplateUse, use_id)
+    if use is None or use.state in ("succeeded", "failed"):
+        return use
+    progress = _Progress(session.get_bind(), use.id)
+    progress(1, STAGES[1][1], force=True, state="running")
+    session.expire(use)
+    user = session.get(User, use.created_by) if use.created_by else None
+    actor = Actor.for_user(user, via="system") if user is not None and user.is_active else None
+    try:
+        if actor is None or not actor.can("template.use"):
+            raise Forbidden("The author may no longer use templates.")
+        _carry_out(session, actor, use, now or utcnow(), tell=lambda step: progress(*STAGE_AT[step]))
+        session.flush()
+        return use
+    except (DomainError, SQLAlchemyError, package.PackageError) as exc:
+        session.rollback()
+        use = session.get(TemplateUse, use_id)
+        use.state, use.stage, use.message = "failed", "失败", _reason(exc)
+        session.flush()
+        return use
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, Forbidden):
+        return "创建者已没有使用场景模板的权限"
+    if isinstance(exc, DomainError):
+        found = [m for ms in (getattr(exc, "errors", None) or {}).values() for m in ms]
+        return "；".join(found) or str(exc.detail)
+    return f"{type(exc).__name__}：{exc}"[:2000]
+
+
+@action("template.use")
+def template_use_delete(session: Session, actor: Actor, use_id: int) -> None:
+    """Remove the record of a clone that failed (its code is free again). A finished clone is the
+    objects it made: those are removed where they are managed."""
+    use = _use(session, use_id)
+    if use.created_by != actor.id and not actor.can("template.manage"):
+        raise Forbidden("Only its author or a gallery manager may remove a clone's record.")
+    if use.state != "failed":
+        raise Conflict("Only a failed clone's record can be removed.", {"state": ["只能删除创建失败的记录"]})
+    session.delete(use)
 
 
 def _use_saved(session: Session, actor: Actor, saved: SavedTemplate, data: dict) -> TemplateUse:
@@ -243,7 +345,8 @@ def use_view(session: Session, use: TemplateUse) -> dict:
             "kind": use.kind, "code": use.code, "name": use.name, "created_at": use.created_at,
             "created_by": use.created_by, "seed": use.seed, "size": use.size, "objects": use.objects,
             "app": {"id": app.id, "code": app.code, "name": app.name, "state": app.state, "released": live} if app else None,
-            "drills": pkg.manifest.get("drills", []) if pkg else []}
+            "drills": pkg.manifest.get("drills", []) if pkg else [],
+            "state": use.state, "stage": use.stage, "progress": use.progress, "message": use.message}
 
 
 @action("app.read")

@@ -41,7 +41,7 @@ def test_an_author_tries_clones_tunes_publishes_and_drills_the_flood_template(pa
     dialog.locator(".tg-tpl-use-submit").click()
     page.wait_for_url(re.compile(r"/templates/uses/\d+$"), timeout=60000)
     use_page = page.url
-    expect(page.locator(".tg-use-group[data-group=alert_rules] li")).to_have_count(2)
+    expect(page.locator(".tg-use-group[data-group=alert_rules] li")).to_have_count(2, timeout=60000)  # cloned by a job
 
     # lower the orange warning of 短时强降雨预警 from 50 to 40 mm an hour
     page.goto(f"{live_server}/data/alerts")

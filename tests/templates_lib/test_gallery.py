@@ -1,7 +1,10 @@
 """The gallery API: listing and filtering (template_list), a template's detail (template_get),
 trying it without creating anything (template_try, template_try_view), using it with its checks
-(template_use, template_use_list, template_use_get), saving pages and flows from apps
+(template_use, template_use_queue, use_execute, template_use_list, template_use_get,
+template_use_delete), saving pages and flows from apps
 (template_save, template_saved_delete), and the permissions."""
+import time
+
 import pytest
 from sqlalchemy import func, select
 
@@ -95,8 +98,10 @@ def test_a_clone_on_the_authors_own_source_reads_it_and_refuses_drills(client, a
     session.commit()
     made = client.post("/api/v1/templates/flood/use", json={
         "code": "own_flood", "size": 1000, "sources": {"rainfall": {"mode": "own", "source_id": own.id}}}, headers=author)
-    assert made.status_code == 201, made.get_json()
-    use = made.get_json()
+    assert made.status_code == 202, made.get_json()
+    assert made.get_json()["state"] == "pending" and made.headers["Location"].endswith(f"/{made.get_json()['id']}")
+    use = finished(client, made.get_json()["id"], author)
+    assert use["state"] == "succeeded" and use["progress"] == 100 and use["stage"] == "已完成"
     rainfall = next(s for s in use["objects"]["sources"] if s["local"] == "rainfall")
     assert rainfall["id"] == own.id and rainfall["mode"] == "own" and rainfall["rows"] == 2_100
     drill = client.post(f"/api/v1/template-uses/{use['id']}/drills/rainstorm", headers=author)
@@ -106,6 +111,43 @@ def test_a_clone_on_the_authors_own_source_reads_it_and_refuses_drills(client, a
     one = client.get(f"/api/v1/template-uses/{use['id']}", headers=author).get_json()
     assert one["template_name"] == "防台防汛" and one["app"]["code"] == "own_flood"
     assert client.post("/api/v1/templates/flood/use", json={"code": "own_flood"}, headers=author).status_code == 422
+
+
+def finished(client, use_id, headers, timeout=60.0):
+    """Poll a queued clone until it is done (the in-process job back end carries it out)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        use = client.get(f"/api/v1/template-uses/{use_id}", headers=headers).get_json()
+        if use["state"] in ("succeeded", "failed"):
+            return use
+        time.sleep(0.2)
+    raise AssertionError(f"clone {use_id} still {use['state']} ({use['stage']})")
+
+
+def test_a_queued_clone_that_fails_keeps_its_reason_and_frees_its_code(client, author, session, system, city):
+    """use_execute as the job runs it: the author lost the right to use templates after asking."""
+    from templates_lib import service as templates
+    from tongguan.accounts.models import User
+
+    queued = templates.template_use_queue(session, system, "flood", {"code": "late_flood", "size": 1000})
+    zhang = session.scalar(select(User).where(User.username == "zhang"))
+    queued.created_by = zhang.id
+    zhang.is_active = False
+    session.commit()
+    done = templates.use_execute(session, queued.id)
+    session.commit()
+    assert (done.state, done.message) == ("failed", "创建者已没有使用场景模板的权限")
+    assert session.scalar(select(App.id).where(App.code == "late_flood")) is None
+    assert templates.use_execute(session, queued.id).state == "failed"  # a finished clone is left alone
+    zhang.is_active = True
+    session.commit()
+    assert client.get(f"/api/v1/template-uses/{queued.id}", headers=author).get_json()["message"]
+    assert client.delete(f"/api/v1/template-uses/{queued.id}", headers=author).status_code == 204
+    again = client.post("/api/v1/templates/flood/use", json={"code": "late_flood", "size": 1000}, headers=author)
+    assert again.status_code == 202
+    done = finished(client, again.get_json()["id"], author)
+    assert done["state"] == "succeeded" and done["app"]["code"] == "late_flood"
+    assert client.delete(f"/api/v1/template-uses/{done['id']}", headers=author).status_code == 409
 
 
 def test_a_leader_may_browse_and_try_but_not_use(client, make_user, bearer, city):

@@ -1,16 +1,19 @@
 """The scenario-template gallery in a real browser: an author saves a page of an app as a template
 from the designer, finds the flood template by its domain and reads its detail, adds the saved page
 to an app (it opens in the designer), then deletes the saved template; clones the flood scenario on
-1,000 sample rows after a refused code, reads what the clone made, runs a drill and finds the clone
-under 我的场景.
+1,000 sample rows after a refused code (in the background: the clone's page follows it until it is
+done), reads what the clone made, runs a drill and finds the clone under 我的场景; follows a clone
+that fails and deletes its record.
 
 Screenshots land in test-artifacts/templates-*.png."""
+import json
 import re
 
 import pytest
 from playwright.sync_api import expect
 
 from builder import pages as app_pages, service as apps
+from templates_lib.models import TemplateUse
 from tests.browser_support import log_in, shot
 
 pytestmark = pytest.mark.browser
@@ -130,11 +133,15 @@ def test_an_author_clones_the_flood_scenario_and_runs_a_drill(page, live_server,
     rainfall.locator(".el-radio-button", has_text="示例数据").click()
     shot(page, request, "templates-use-dialog")
     dialog.locator(".tg-tpl-use-submit").click()
-    page.wait_for_url(re.compile(r"/templates/uses/\d+$"), timeout=60000)
+    # queued (202): the clone's page at once, following the background job until it is done
+    page.wait_for_url(re.compile(r"/templates/uses/\d+$"), timeout=15000)
+    expect(page.locator(".tg-use-progress, .tg-use-name").first).to_be_visible()
+    expect(page.locator(".tg-use-group[data-group=indicators] li")).to_have_count(10, timeout=90000)
+    expect(page.locator(".tg-use-progress")).to_have_count(0)
+    expect(page.locator(".tg-use-failed")).to_have_count(0)
 
     # what the clone made, each linked to where it is managed
     expect(page.locator(".tg-use-name")).to_have_text("防台防汛")
-    expect(page.locator(".tg-use-group[data-group=indicators] li")).to_have_count(10)
     expect(page.locator(".tg-use-group[data-group=alert_rules] li")).to_have_count(2)
     expect(page.locator(".tg-use-group[data-group=alert_rules] a").first).to_have_attribute("href", "/data/alerts")
     service = page.locator(".tg-use-group[data-group=services] a").first
@@ -157,5 +164,60 @@ def test_an_author_clones_the_flood_scenario_and_runs_a_drill(page, live_server,
     row = page.locator(".tg-uses-table .el-table__row")
     expect(row).to_have_count(1)
     expect(row).to_contain_text("my_flood")
+    expect(row.locator(".tg-use-state")).to_have_text("已完成")
     row.locator(".tg-use-link").click()
     page.wait_for_url(re.compile(r"/templates/uses/\d+$"))
+
+
+def test_a_clone_that_fails_is_followed_and_its_record_deleted(page, live_server, make_user, session, request):
+    """The page follows a clone while it runs (the first answers are made to say so), shows why it
+    failed and deletes the record, which frees its code."""
+    author = make_user("zhang", "author")
+    failed = TemplateUse(template_code="flood", template_version="1.0.0", kind="scenario", code="jd_flood",
+                         name="江东防汛", seed=1, size=1_000_000, state="failed", stage="失败", progress=55,
+                         message="数据源 rainfall 缺少列 observed_at", bindings={}, objects={}, created_by=author.id)
+    session.add(failed)
+    session.commit()
+    use_id = failed.id
+    log_in(page, live_server, "zhang")
+
+    # 我的场景: the failed clone, tagged
+    page.goto(f"{live_server}/templates?tab=uses")
+    row = page.locator(".tg-uses-table .el-table__row", has_text="jd_flood")
+    expect(row.locator(".tg-use-state")).to_have_text("失败")
+
+    # the clone's page while it runs: two answers say "running", then the real (failed) one comes
+    running = [0]
+
+    def still_running(route):
+        if route.request.method != "GET" or running[0] >= 2:
+            return route.fallback()
+        running[0] += 1
+        answer = route.fetch()
+        body = answer.json()
+        body.update(state="running", stage="载入示例数据", progress=25, message="")
+        route.fulfill(response=answer, body=json.dumps(body))
+
+    page.route(f"**/api/v1/template-uses/{use_id}", still_running)
+    page.goto(f"{live_server}/templates/uses/{use_id}")
+    progress = page.locator(".tg-use-progress")
+    expect(progress).to_have_attribute("data-state", "running")
+    expect(progress).to_contain_text("正在创建场景 江东防汛（jd_flood）")
+    expect(progress).to_contain_text("载入示例数据")
+    expect(progress).to_contain_text("25%")
+    shot(page, request, "templates-use-progress")
+
+    # polled every second: it fails with its reason
+    failure = page.locator(".tg-use-failed")
+    expect(failure).to_contain_text("数据源 rainfall 缺少列 observed_at", timeout=10000)
+    expect(progress).to_have_count(0)
+    assert running[0] == 2
+    expect(failure.locator(".tg-use-failed-back")).to_have_attribute("href", "/templates")
+    shot(page, request, "templates-use-failed")
+
+    # deleted after confirming: back to the gallery, the code free again
+    failure.locator(".tg-use-failed-delete").click()
+    page.locator(".el-message-box .el-button--danger").click()
+    page.wait_for_url(f"{live_server}/templates")
+    session.expire_all()
+    assert session.get(TemplateUse, use_id) is None

@@ -17,7 +17,7 @@ from . import builtin  # noqa: E402,F401 - registers the platform's own jobs
 
 # Modules whose import registers jobs (imported by workers and schedulers before they look).
 JOB_MODULES = ["tongguan.jobs.builtin", "runtime.alerts.service", "runtime.services.subscriptions",
-               "runtime.events.deadlines", "report_engine.jobs"]
+               "runtime.events.deadlines", "report_engine.jobs", "templates_lib.jobs"]
 
 
 def load_jobs() -> None:

@@ -103,7 +103,14 @@ export interface Use {
   size?: number | null
   objects: Partial<Record<ObjectGroup, Ref[]>>
   drills: Drill[]
+  /** A scenario clones in the background: `objects` and `app` stay empty until it has succeeded. */
+  state?: UseState
+  stage?: string // zh-CN, from the server
+  progress?: number // 0-100
+  message?: string // zh-CN: why it failed
 }
+
+export type UseState = 'pending' | 'running' | 'succeeded' | 'failed'
 
 export interface DrillAnswer {
   rows: number
@@ -124,6 +131,8 @@ export const tryTemplate = (code: string) => api.post<TryAnswer>(`templates/${se
 export const useTemplate = (code: string, body: Record<string, unknown>) => api.post<Use>(`templates/${seg(code)}/use`, body)
 export const fetchUses = (page = 1, perPage = 50) => api.get<Page<Use>>('template-uses', { page, per_page: perPage })
 export const fetchUse = (id: number) => api.get<Use>(`template-uses/${id}`)
+/** Only a failed clone's record may go (its code is free again); the server answers 409 otherwise. */
+export const deleteUse = (id: number) => api.delete(`template-uses/${id}`)
 export const runDrill = (id: number, drill: string) => api.post<DrillAnswer>(`template-uses/${id}/drills/${seg(drill)}`)
 export const saveTemplate = (body: Record<string, unknown>) => api.post<Entry>('templates/saved', body)
 export const deleteSaved = (code: string) => api.delete(`templates/saved/${seg(code)}`)
@@ -210,6 +219,25 @@ export function objectHref(group: ObjectGroup, obj: Ref, app: UseApp | null): st
     case 'reports': return `/reports/templates/${obj.id}`
     case 'pages': return app ? `/builder/apps/${app.id}#page=${obj.id}` : '/builder'
   }
+}
+
+// --- a clone in the background ------------------------------------------------------------------
+
+/** Records from before background clones have no state: they were made at once. */
+export const cloneState = (u: Pick<Use, 'state'>): UseState => u.state ?? 'succeeded'
+export const inProgress = (u: Pick<Use, 'state'>) => ['pending', 'running'].includes(cloneState(u))
+export const cloneProgress = (u: Pick<Use, 'state' | 'progress'>) =>
+  cloneState(u) === 'succeeded' ? 100 : Math.max(0, Math.min(100, Math.round(u.progress ?? 0)))
+
+/** The stages the server reports are Chinese data; the English UI shows them through the catalog. */
+const STAGES: Record<string, string> = {
+  排队中: t('排队中'), 生成示例数据: t('生成示例数据'), 载入示例数据: t('载入示例数据'),
+  建立数据服务与指标: t('建立数据服务与指标'), '建立预警规则、流程与报告': t('建立预警规则、流程与报告'),
+  建立应用页面: t('建立应用页面'), 已完成: t('已完成'), 失败: t('失败'),
+}
+export function stageLabel(u: Pick<Use, 'state' | 'stage'>): string {
+  if (u.stage) return STAGES[u.stage] ?? u.stage
+  return ({ pending: t('排队中'), running: t('创建中'), succeeded: t('已完成'), failed: t('失败') })[cloneState(u)]
 }
 
 /** Where "use" leads: a scenario's summary page, a page in its app's designer, a flow in its designer. */
