@@ -278,7 +278,9 @@ def use_execute(session: Session, use_id: int, *, now: dt.datetime | None = None
         _carry_out(session, actor, use, now or utcnow(), tell=lambda step: progress(*STAGE_AT[step]))
         session.flush()
         return use
-    except (DomainError, SQLAlchemyError, package.PackageError) as exc:
+    except Exception as exc:  # noqa: BLE001 - whatever stops a clone is its author's to read, not a stuck "running"
+        if not isinstance(exc, DomainError):
+            log.exception("template use %s failed", use_id)
         session.rollback()
         use = session.get(TemplateUse, use_id)
         use.state, use.stage, use.message = "failed", "失败", _reason(exc)

@@ -150,6 +150,24 @@ def test_a_queued_clone_that_fails_keeps_its_reason_and_frees_its_code(client, a
     assert client.delete(f"/api/v1/template-uses/{done['id']}", headers=author).status_code == 409
 
 
+def test_a_clone_whose_generator_breaks_is_failed_with_the_reason(session, make_user, city, monkeypatch):
+    from templates_lib import service as templates
+    from tongguan.permissions import Actor
+
+    author = Actor.for_user(make_user("zhang", "author"))
+
+    def broken(**kwargs):
+        raise RuntimeError("雨量站编号表缺失")
+
+    monkeypatch.setattr(package.get("flood").generator, "generate", broken)
+    queued = templates.template_use_queue(session, author, "flood", {"code": "broken_flood", "size": 1000})
+    session.commit()
+    done = templates.use_execute(session, queued.id)
+    session.commit()
+    assert done.state == "failed" and done.message == "RuntimeError：雨量站编号表缺失"
+    assert session.scalar(select(func.count(DataSource.id)).where(DataSource.code.like("broken_flood%"))) == 0
+
+
 def test_a_leader_may_browse_and_try_but_not_use(client, make_user, bearer, city):
     leader = bearer(make_user("liu", "leader"))
     assert client.get("/api/v1/templates", headers=leader).status_code == 200
