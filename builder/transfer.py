@@ -34,7 +34,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from components import lookup
-from components.bindings import SOURCES
+from components.bindings import each_binding
 from runtime.indicators.models import Indicator
 from runtime.services.models import DataService
 from tongguan.db import utcnow
@@ -73,16 +73,6 @@ class CodeTaken(Conflict):
 
 # --- what a release uses ---------------------------------------------------------------------------
 
-def _bindings(binding) -> list[dict]:
-    """The binding documents of one card: a single one or {"slots": {name: binding}}."""
-    if not isinstance(binding, dict):
-        return []
-    if "slots" in binding and not any(s in binding for s in SOURCES):
-        slots = binding.get("slots")
-        return [b for b in slots.values() if isinstance(b, dict)] if isinstance(slots, dict) else []
-    return [binding]
-
-
 def _strings(value):
     if isinstance(value, str):
         yield value
@@ -110,7 +100,7 @@ def uses(docs: dict) -> dict:
             if isinstance(card.get("type"), str):
                 found["components"].add(card["type"])
             candidates.extend(_strings(card.get("props")))
-            for binding in _bindings(card.get("binding")):
+            for binding in each_binding(card.get("binding")):
                 if isinstance(binding.get("service"), str):
                     found["services"].add(binding["service"])
                 named = binding.get("indicator")

@@ -90,6 +90,16 @@ def by_slot(component_type: ComponentType, document) -> dict:
     return {component_type.slots[0].name: document} if component_type.slots else {"": document}
 
 
+def each_binding(document) -> list[dict]:
+    """Every binding document of a card, whatever its type: a single one or {"slots": {name: binding}}."""
+    if not isinstance(document, dict):
+        return []
+    if "slots" in document and not any(s in document for s in SOURCES):
+        slots = document.get("slots")
+        return [b for b in slots.values() if isinstance(b, dict)] if isinstance(slots, dict) else []
+    return [document]
+
+
 def validate_bindings(component_type: ComponentType, document, *, require: bool = False) -> list[tuple[str, str]]:
     """What is wrong with a card's binding for its type: each binding's own errors, slots the
     type does not have, too many measures for a slot, and with `require` (publishing) the

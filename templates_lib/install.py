@@ -17,8 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from builder import pages as app_pages, service as apps
-from builder.transfer import _bindings
 from catalog.matters import service as matters
+from components.bindings import each_binding
 from catalog.matters.models import CITY_TZ, Matter, city_today
 from report_engine import service as reports
 from runtime.alerts import service as alerts
@@ -88,7 +88,7 @@ def _rewrite_document(document: dict, names: _Names) -> dict:
     """A page document with its bindings' indicator and service codes moved to the clone's codes."""
     doc = copy.deepcopy(document)
     for card in doc.get("cards") or []:
-        for binding in _bindings(card.get("binding")):
+        for binding in each_binding(card.get("binding")):
             named = binding.get("indicator")
             if isinstance(named, str):
                 binding["indicator"] = names(named)
